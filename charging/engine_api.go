@@ -1,6 +1,11 @@
 package charging
 
-import "github.com/salio/salio/tariff"
+import (
+	"log/slog"
+	"time"
+
+	"github.com/salio/salio/tariff"
+)
 
 // The Engine's public methods, one per API operation. Every mutating method is
 // idempotent by its key and returns only after its effect is durable (or with
@@ -60,5 +65,56 @@ func (e *Engine) Keys(tenant string) []KeyRecord         { panic("TODO") }
 func (e *Engine) PutRole(r RoleRecord) error             { panic("TODO") }
 func (e *Engine) Roles(tenant string) []RoleRecord       { panic("TODO") }
 
+// Config configures an Engine. Zero values take the defaults in limits.go.
+type Config struct {
+	Shards         int           // wallet shards, a power of two (default 64)
+	Clock          Clock         // default: the system clock
+	Sink           Sink          // where effects go (default DiscardSink)
+	Reader         Reader        // durable history for queries (nil: queries answer empty)
+	IDEpoch        uint64        // unique per process start (store.BootEpoch); ids are epoch-counter
+	Retention      time.Duration // idempotency retention (default 24 h)
+	MaxTopUpMicros int64         // largest accepted top-up or fee (default 1,000,000 units)
+	Logger         *slog.Logger
+	OnLogCommitted func() // called after effects with CDRs/events are durable (relay wakeup)
+}
+
+// Clock tells the time. Tests inject a manual one.
+type Clock interface{ Now() time.Time }
+
+// EngineStats are counters and gauges for metrics. Counters only grow.
+type EngineStats struct {
+	Wallets         int64
+	OpenSessions    int64
+	ReservedMicros  int64
+	WalletsByStatus map[string]int64 // ok low grace blocked
+	Grants          int64            // session grants > 0
+	Denials         map[string]int64 // by reason: insufficient_funds blocked too_many_sessions
+	Expiries        int64
+	Replays         int64
+	EventsCharged   int64
+	Failed          bool
+}
+
 // Engine is the charging engine. See doc.go.
 type Engine struct{}
+
+// New returns an engine; call Restorer() to load durable state, then Start.
+func New(cfg Config) (*Engine, error) { panic("TODO") }
+
+// Restorer is what the store calls on recovery, before Start.
+func (e *Engine) Restorer() Restorer { panic("TODO") }
+
+// Start begins the timers (expiry, grace, renewals, month close) and marks the engine ready.
+func (e *Engine) Start() { panic("TODO") }
+
+// Close stops the timers. In-flight calls finish.
+func (e *Engine) Close() { panic("TODO") }
+
+// Ready reports that recovery is done and the engine has not failed.
+func (e *Engine) Ready() bool { panic("TODO") }
+
+// Err returns the error that made the engine fail closed, or nil.
+func (e *Engine) Err() error { panic("TODO") }
+
+// Stats returns counters and gauges; WalletsByStatus walks every wallet.
+func (e *Engine) Stats() EngineStats { panic("TODO") }
