@@ -76,6 +76,7 @@ type SessionState struct {
 	MultiplierMicros int64
 
 	StartHash   uint64 // hash of the start payload, for idempotent repeats
+	LastHash    uint64 // hash of the last update/stop payload
 	StartedAt   int64  // ms
 	LastAt      int64  // ms of the last request
 	ExpiresAt   int64  // ms: LastAt + validity
