@@ -1,0 +1,100 @@
+package tariff
+
+// SMS segment sizes (SPEC section 6). A concatenated part loses room to the
+// user data header: 160 → 153 septets, 70 → 67 UTF-16 units.
+const (
+	gsm7Single = 160
+	gsm7Part   = 153
+	ucs2Single = 70
+	ucs2Part   = 67
+)
+
+// gsmASCII gives the septets of each ASCII character in GSM 03.38: 1 in the
+// default alphabet, 2 in the extension table (escape + code), 0 if absent.
+// Outside ASCII only '`' and most control characters are missing from the
+// default alphabet.
+var gsmASCII = func() (t [128]uint8) {
+	for c := ' '; c <= '~'; c++ {
+		t[c] = 1
+	}
+	t['`'] = 0
+	for _, c := range "^{}\\[~]|" {
+		t[c] = 2
+	}
+	t['\n'], t['\r'], t['\f'] = 1, 1, 2
+	return t
+}()
+
+// gsmSeptets returns the septets r takes in GSM-7, or 0 if r is not
+// representable, which forces the whole text into UCS-2.
+func gsmSeptets(r rune) int {
+	if r < 0x80 {
+		return int(gsmASCII[r])
+	}
+	switch r {
+	case '£', '¥', 'è', 'é', 'ù', 'ì', 'ò', 'Ç', 'Ø', 'ø', 'Å', 'å',
+		'Δ', 'Φ', 'Γ', 'Λ', 'Ω', 'Π', 'Ψ', 'Σ', 'Θ', 'Ξ',
+		'Æ', 'æ', 'ß', 'É', '¤', '¡', 'Ä', 'Ö', 'Ñ', 'Ü', '§', '¿',
+		'ä', 'ö', 'ñ', 'ü', 'à':
+		return 1
+	case '€':
+		return 2
+	}
+	return 0
+}
+
+// ucs2Units returns the UTF-16 code units of r: 2 for a surrogate pair.
+func ucs2Units(r rune) int {
+	if r >= 0x10000 {
+		return 2
+	}
+	return 1
+}
+
+// CountSegments returns how many SMS parts text takes and their encoding.
+// GSM-7 if every character is in the GSM 03.38 default alphabet or its
+// extension table, else UCS-2. An empty text is 1 GSM-7 segment. Each byte of
+// invalid UTF-8 counts as U+FFFD: one UCS-2 unit, as a gateway would send it.
+// Parts are filled greedily, and a character (escape pair or surrogate pair)
+// never straddles two parts. It does not allocate.
+func CountSegments(text string) (segments int, enc Encoding) {
+	septets := 0
+	for _, r := range text {
+		n := gsmSeptets(r)
+		if n == 0 {
+			return countUCS2(text), UCS2
+		}
+		septets += n
+	}
+	if septets <= gsm7Single {
+		return 1, GSM7
+	}
+	parts, used := 1, 0
+	for _, r := range text {
+		n := gsmSeptets(r)
+		if used+n > gsm7Part {
+			parts, used = parts+1, 0
+		}
+		used += n
+	}
+	return parts, GSM7
+}
+
+func countUCS2(text string) int {
+	units := 0
+	for _, r := range text {
+		units += ucs2Units(r)
+	}
+	if units <= ucs2Single {
+		return 1
+	}
+	parts, used := 1, 0
+	for _, r := range text {
+		n := ucs2Units(r)
+		if used+n > ucs2Part {
+			parts, used = parts+1, 0
+		}
+		used += n
+	}
+	return parts
+}
