@@ -1,0 +1,207 @@
+package store
+
+import (
+	"encoding/binary"
+	"fmt"
+
+	"github.com/cockroachdb/pebble/v2"
+	"github.com/salio/salio/charging"
+)
+
+// DefaultPageLimit is used when a query's limit is <= 0; MaxPageLimit caps it.
+const (
+	DefaultPageLimit = 100
+	MaxPageLimit     = 10000
+)
+
+var _ charging.Reader = (*Store)(nil)
+var _ charging.Sink = (*Store)(nil)
+
+func pageLimit(limit int) int {
+	if limit <= 0 {
+		return DefaultPageLimit
+	}
+	return min(limit, MaxPageLimit)
+}
+
+// scan iterates [lower, upper) forward (or backward) calling f with each key
+// and value (valid only during the call) until f returns false or an error.
+func (s *Store) scan(lower, upper []byte, reverse bool, f func(k, v []byte) (bool, error)) error {
+	return s.readDB(func() error {
+		it, err := s.db.NewIter(&pebble.IterOptions{LowerBound: lower, UpperBound: upper})
+		if err != nil {
+			return err
+		}
+		ok := it.First()
+		if reverse {
+			ok = it.Last()
+		}
+		for ; ok; ok = step(it, reverse) {
+			v, err := it.ValueAndErr()
+			if err != nil {
+				_ = it.Close()
+				return err
+			}
+			more, err := f(it.Key(), v)
+			if err != nil || !more {
+				_ = it.Close()
+				return err
+			}
+		}
+		return it.Close()
+	})
+}
+
+func step(it *pebble.Iterator, reverse bool) bool {
+	if reverse {
+		return it.Prev()
+	}
+	return it.Next()
+}
+
+// Transactions returns up to limit transactions of tenant with Seq <
+// beforeSeq (0 = from the newest), newest first, of type typ ("" = all): a
+// reverse scan over big-endian sequence numbers.
+func (s *Store) Transactions(tenant string, beforeSeq uint64, limit int, typ string) ([]charging.Transaction, error) {
+	limit = pageLimit(limit)
+	lower := appendKey1(nil, kindTransaction, tenant)
+	upper := prefixEnd(lower)
+	if beforeSeq > 0 {
+		upper = binary.BigEndian.AppendUint64(append([]byte(nil), lower...), beforeSeq)
+	}
+	var out []charging.Transaction
+	err := s.scan(lower, upper, true, func(_, v []byte) (bool, error) {
+		var t charging.Transaction
+		if err := decodeTransaction(v, &t); err != nil {
+			return false, err
+		}
+		if typ == "" || t.Type == typ {
+			out = append(out, t)
+		}
+		return len(out) < limit, nil
+	})
+	return out, err
+}
+
+// Usage returns the month's (yyyymm) usage lines of tenant sorted by item,
+// "payments" included: the sums of every delta written for them.
+func (s *Store) Usage(tenant string, month int32) ([]charging.UsageLine, error) {
+	prefix := appendMonth(appendKey1(nil, kindUsage, tenant), month)
+	var out []charging.UsageLine
+	err := s.scan(prefix, prefixEnd(prefix), false, func(k, v []byte) (bool, error) {
+		item, rest, ok := readComponent(k[len(prefix):])
+		if !ok || len(rest) != 0 {
+			return false, fmt.Errorf("%w: usage key %q", errCorrupt, k)
+		}
+		l := charging.UsageLine{Item: item}
+		if err := decodeUsage(v, &l); err != nil {
+			return false, err
+		}
+		out = append(out, l)
+		return true, nil
+	})
+	return out, err
+}
+
+// Invoices returns tenant's invoices, oldest first.
+func (s *Store) Invoices(tenant string) ([]charging.Invoice, error) {
+	prefix := appendKey1(nil, kindInvoice, tenant)
+	var out []charging.Invoice
+	err := s.scan(prefix, prefixEnd(prefix), false, func(_, v []byte) (bool, error) {
+		var inv charging.Invoice
+		if err := decodeInvoice(v, &inv); err != nil {
+			return false, err
+		}
+		out = append(out, inv)
+		return true, nil
+	})
+	return out, err
+}
+
+// Invoice returns tenant's invoice for month (yyyymm), if closed.
+func (s *Store) Invoice(tenant string, month int32) (charging.Invoice, bool, error) {
+	var inv charging.Invoice
+	found := false
+	err := s.readDB(func() error {
+		v, ok, err := s.get(appendMonth(appendKey1(nil, kindInvoice, tenant), month))
+		if err != nil || !ok {
+			return err
+		}
+		found = true
+		return decodeInvoice(v, &inv)
+	})
+	return inv, found && err == nil, err
+}
+
+// CDRs returns up to limit CDRs with log seq > afterSeq, in commit order.
+func (s *Store) CDRs(afterSeq uint64, limit int) ([]charging.LoggedCDR, error) {
+	return s.ReadCDRs(afterSeq, limit)
+}
+
+// ReadCDRs returns up to limit CDRs with log seq > afterSeq and <= LogHead
+// ("cdrs"), in commit order. Entries already pruned are skipped.
+func (s *Store) ReadCDRs(afterSeq uint64, limit int) ([]charging.LoggedCDR, error) {
+	var out []charging.LoggedCDR
+	err := s.readLog(kindCDRLog, s.durableCDR.Load(), afterSeq, limit, func(seq uint64, rec []byte) error {
+		l := charging.LoggedCDR{Seq: seq}
+		if err := decodeCDR(rec, &l.CDR); err != nil {
+			return err
+		}
+		out = append(out, l)
+		return nil
+	})
+	return out, err
+}
+
+// ReadEvents is ReadCDRs for the wallet-event log.
+func (s *Store) ReadEvents(afterSeq uint64, limit int) ([]charging.LoggedEvent, error) {
+	var out []charging.LoggedEvent
+	err := s.readLog(kindEventLog, s.durableEvent.Load(), afterSeq, limit, func(seq uint64, rec []byte) error {
+		l := charging.LoggedEvent{Seq: seq}
+		if err := decodeWalletEvent(rec, &l.Event); err != nil {
+			return err
+		}
+		out = append(out, l)
+		return nil
+	})
+	return out, err
+}
+
+// readLog reads entries (afterSeq, head] of a log. The head cap matters in
+// batch mode, where entries are visible before they are fsynced: a relay must
+// not publish what a crash could still take back.
+func (s *Store) readLog(kind byte, head, afterSeq uint64, limit int, f func(seq uint64, rec []byte) error) error {
+	if afterSeq >= head {
+		return nil
+	}
+	limit = pageLimit(limit)
+	n := 0
+	lower := appendLogKey(nil, kind, afterSeq+1)
+	upper := appendLogKey(nil, kind, head+1)
+	if head == ^uint64(0) {
+		upper = []byte{kind + 1}
+	}
+	return s.scan(lower, upper, false, func(k, v []byte) (bool, error) {
+		_, rec, err := splitLogEntry(v)
+		if err != nil {
+			return false, err
+		}
+		if err := f(binary.BigEndian.Uint64(k[1:]), rec); err != nil {
+			return false, err
+		}
+		n++
+		return n < limit, nil
+	})
+}
+
+// LogHead returns the last durable seq of a log (LogCDRs or LogEvents), 0 for
+// an unknown name.
+func (s *Store) LogHead(logName string) uint64 {
+	switch logName {
+	case LogCDRs:
+		return s.durableCDR.Load()
+	case LogEvents:
+		return s.durableEvent.Load()
+	}
+	return 0
+}

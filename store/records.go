@@ -1,0 +1,304 @@
+package store
+
+import (
+	"github.com/salio/salio/charging"
+	"github.com/salio/salio/tariff"
+)
+
+// valueV1 is the leading byte of every value written by this version. A new
+// field means a new value version and a decoder for both.
+const valueV1 byte = 1
+
+// Each record has an appendX (version byte + body) and a decodeX that fills
+// *out. Fields are written in declaration order; the round-trip tests fill
+// every field by reflection, so a field added to a record and not here fails
+// them.
+
+func appendWallet(dst []byte, w *charging.WalletState) []byte {
+	e := enc(append(dst, valueV1))
+	e = e.str(w.Tenant).str(w.Name).str(w.Currency).str(w.TariffID).i64(w.CreatedAt)
+	e = e.i64(w.BalanceMicros).i64(w.ReservedMicros).i64(w.LifetimeSpendMicros).i32(w.TierIndex)
+	e = e.i64(w.LowBalanceThresholdMicros).boolean(w.LowBalanceAlerted)
+	e = e.i64(w.GracePeriodSeconds).i64(w.GraceOverdraftMicros).i64(w.GraceEndsAt).boolean(w.BlockedNotified)
+	e = e.i32(w.MaxConcurrentSessions)
+	e = e.boolean(w.AutoRechargeEnabled).i64(w.AutoRechargeThreshold).i64(w.AutoRechargeAmount)
+	e = e.str(w.AutoRechargeMethod).str(w.AutoRechargePendingRef).i64(w.AutoRechargePendingSince)
+	e = e.i64s(w.AutoRechargeRecent)
+	return e.u64(w.TxSeq).i32(w.MonthKey).i64(w.MonthSpendMicros)
+}
+
+func decodeWallet(b []byte, w *charging.WalletState) error {
+	d := dec{b: b}
+	d.version(valueV1)
+	w.Tenant, w.Name, w.Currency, w.TariffID, w.CreatedAt = d.str(), d.str(), d.str(), d.str(), d.i64()
+	w.BalanceMicros, w.ReservedMicros, w.LifetimeSpendMicros, w.TierIndex = d.i64(), d.i64(), d.i64(), d.i32()
+	w.LowBalanceThresholdMicros, w.LowBalanceAlerted = d.i64(), d.boolean()
+	w.GracePeriodSeconds, w.GraceOverdraftMicros, w.GraceEndsAt, w.BlockedNotified = d.i64(), d.i64(), d.i64(), d.boolean()
+	w.MaxConcurrentSessions = d.i32()
+	w.AutoRechargeEnabled, w.AutoRechargeThreshold, w.AutoRechargeAmount = d.boolean(), d.i64(), d.i64()
+	w.AutoRechargeMethod, w.AutoRechargePendingRef, w.AutoRechargePendingSince = d.str(), d.str(), d.i64()
+	w.AutoRechargeRecent = d.i64s()
+	w.TxSeq, w.MonthKey, w.MonthSpendMicros = d.u64(), d.i32(), d.i64()
+	return d.end()
+}
+
+func appendAnswer(e enc, a *charging.SessionAnswer) enc {
+	e = e.i64(a.RequestNumber).i64(a.GrantedSeconds).boolean(a.FinalUnit).i64(a.ValiditySeconds)
+	e = e.i64(a.ReservedMicros).i64(a.ChargedMicros)
+	return e.boolean(a.Stopped).i64(a.UsageSeconds).i64(a.BilledSeconds).str(a.CDRID).str(a.Termination)
+}
+
+func decodeAnswer(d *dec, a *charging.SessionAnswer) {
+	a.RequestNumber, a.GrantedSeconds, a.FinalUnit, a.ValiditySeconds = d.i64(), d.i64(), d.boolean(), d.i64()
+	a.ReservedMicros, a.ChargedMicros = d.i64(), d.i64()
+	a.Stopped, a.UsageSeconds, a.BilledSeconds, a.CDRID, a.Termination = d.boolean(), d.i64(), d.i64(), d.str(), d.str()
+}
+
+func appendRate(e enc, r *tariff.VoiceRate) enc {
+	return e.str(r.Prefix).i64(r.PerMinutePicos).i64(r.FeePicos).i64(r.InitialIncrement).i64(r.SubsequentIncrement)
+}
+
+func decodeRate(d *dec, r *tariff.VoiceRate) {
+	r.Prefix, r.PerMinutePicos, r.FeePicos, r.InitialIncrement, r.SubsequentIncrement = d.str(), d.i64(), d.i64(), d.i64(), d.i64()
+}
+
+func appendSession(dst []byte, s *charging.SessionState) []byte {
+	e := enc(append(dst, valueV1))
+	e = e.str(s.ID).str(s.Tenant).str(s.Service).str(s.Direction).str(s.Destination)
+	e = e.str(s.TariffID).i64(s.TariffVersion)
+	e = appendRate(e, &s.Rate)
+	e = e.str(s.TierName).i64(s.MultiplierMicros)
+	e = e.u64(s.StartHash).u64(s.LastHash).i64(s.StartedAt).i64(s.LastAt).i64(s.ExpiresAt).i64(s.RequestNum)
+	e = e.i64(s.UsedSeconds).i64(s.Charged).i64(s.Granted).i64(s.Reserved).boolean(s.Grace)
+	e = appendAnswer(e, &s.StartAnswer)
+	e = appendAnswer(e, &s.LastAnswer)
+	return e.boolean(s.Closed).i64(s.ClosedAt).str(s.Termination)
+}
+
+func decodeSession(b []byte, s *charging.SessionState) error {
+	d := dec{b: b}
+	d.version(valueV1)
+	s.ID, s.Tenant, s.Service, s.Direction, s.Destination = d.str(), d.str(), d.str(), d.str(), d.str()
+	s.TariffID, s.TariffVersion = d.str(), d.i64()
+	decodeRate(&d, &s.Rate)
+	s.TierName, s.MultiplierMicros = d.str(), d.i64()
+	s.StartHash, s.LastHash, s.StartedAt, s.LastAt, s.ExpiresAt, s.RequestNum = d.u64(), d.u64(), d.i64(), d.i64(), d.i64(), d.i64()
+	s.UsedSeconds, s.Charged, s.Granted, s.Reserved, s.Grace = d.i64(), d.i64(), d.i64(), d.i64(), d.boolean()
+	decodeAnswer(&d, &s.StartAnswer)
+	decodeAnswer(&d, &s.LastAnswer)
+	s.Closed, s.ClosedAt, s.Termination = d.boolean(), d.i64(), d.str()
+	return d.end()
+}
+
+func appendTxBody(e enc, t *charging.Transaction) enc {
+	e = e.str(t.ID).str(t.Tenant).u64(t.Seq).str(t.Type).str(t.Service).str(t.Item)
+	e = e.i64(t.AmountMicros).i64(t.BalanceAfterMicros).i64(t.QuantityMicros).str(t.Unit)
+	return e.str(t.Reference).str(t.Method).i64(t.CreatedAt).str(t.Description)
+}
+
+func decodeTxBody(d *dec, t *charging.Transaction) {
+	t.ID, t.Tenant, t.Seq, t.Type, t.Service, t.Item = d.str(), d.str(), d.u64(), d.str(), d.str(), d.str()
+	t.AmountMicros, t.BalanceAfterMicros, t.QuantityMicros, t.Unit = d.i64(), d.i64(), d.i64(), d.str()
+	t.Reference, t.Method, t.CreatedAt, t.Description = d.str(), d.str(), d.i64(), d.str()
+}
+
+func appendTransaction(dst []byte, t *charging.Transaction) []byte {
+	return appendTxBody(enc(append(dst, valueV1)), t)
+}
+
+func decodeTransaction(b []byte, t *charging.Transaction) error {
+	d := dec{b: b}
+	d.version(valueV1)
+	decodeTxBody(&d, t)
+	return d.end()
+}
+
+func appendCDR(dst []byte, c *charging.CDR) []byte {
+	e := enc(append(dst, valueV1))
+	e = e.str(c.ID).str(c.Tenant).str(c.Kind).str(c.SessionID).str(c.EventID)
+	e = e.str(c.Service).str(c.Direction).str(c.Destination).i64(c.StartedAt).i64(c.EndedAt)
+	e = e.i64(c.UsageSeconds).i64(c.BilledSeconds).i64(c.QuantityMicros).str(c.Unit)
+	e = e.i64(c.RatePicos).str(c.Tier).i64(c.MultiplierMicros).i64(c.AmountMicros).str(c.Currency)
+	return e.str(c.Termination).i64(c.Requests)
+}
+
+func decodeCDR(b []byte, c *charging.CDR) error {
+	d := dec{b: b}
+	d.version(valueV1)
+	c.ID, c.Tenant, c.Kind, c.SessionID, c.EventID = d.str(), d.str(), d.str(), d.str(), d.str()
+	c.Service, c.Direction, c.Destination, c.StartedAt, c.EndedAt = d.str(), d.str(), d.str(), d.i64(), d.i64()
+	c.UsageSeconds, c.BilledSeconds, c.QuantityMicros, c.Unit = d.i64(), d.i64(), d.i64(), d.str()
+	c.RatePicos, c.Tier, c.MultiplierMicros, c.AmountMicros, c.Currency = d.i64(), d.str(), d.i64(), d.i64(), d.str()
+	c.Termination, c.Requests = d.str(), d.i64()
+	return d.end()
+}
+
+func appendWalletEvent(dst []byte, v *charging.WalletEvent) []byte {
+	e := enc(append(dst, valueV1))
+	e = e.str(v.ID).str(v.Tenant).str(v.Type).i64(v.At).i64(v.BalanceMicros)
+	return e.i64(v.AmountMicros).str(v.Method).str(v.Reference).str(v.Tier)
+}
+
+func decodeWalletEvent(b []byte, v *charging.WalletEvent) error {
+	d := dec{b: b}
+	d.version(valueV1)
+	v.ID, v.Tenant, v.Type, v.At, v.BalanceMicros = d.str(), d.str(), d.str(), d.i64(), d.i64()
+	v.AmountMicros, v.Method, v.Reference, v.Tier = d.i64(), d.str(), d.str(), d.str()
+	return d.end()
+}
+
+// A log entry is valueV1 + the append time (ms, for retention) + the record.
+func appendLogEntry(dst []byte, appendedAtMs int64) []byte {
+	return enc(append(dst, valueV1)).i64(appendedAtMs)
+}
+
+// splitLogEntry returns the append time and the record of a log entry.
+func splitLogEntry(b []byte) (appendedAtMs int64, rec []byte, err error) {
+	d := dec{b: b}
+	d.version(valueV1)
+	appendedAtMs = d.i64()
+	return appendedAtMs, d.b, d.err
+}
+
+func appendEventAnswer(dst []byte, a *charging.EventAnswer) []byte {
+	e := enc(append(dst, valueV1))
+	e = e.str(a.EventID).str(a.Tenant).u64(a.Hash).i64(a.At).i64(a.AmountMicros)
+	e = e.i64(a.QuantityMicros).str(a.Unit).i64(a.BalanceMicros).str(a.TransactionID)
+	return e.i64(a.Segments).str(a.Encoding)
+}
+
+func decodeEventAnswer(b []byte, a *charging.EventAnswer) error {
+	d := dec{b: b}
+	d.version(valueV1)
+	a.EventID, a.Tenant, a.Hash, a.At, a.AmountMicros = d.str(), d.str(), d.u64(), d.i64(), d.i64()
+	a.QuantityMicros, a.Unit, a.BalanceMicros, a.TransactionID = d.i64(), d.str(), d.i64(), d.str()
+	a.Segments, a.Encoding = d.i64(), d.str()
+	return d.end()
+}
+
+func appendTopUp(dst []byte, t *charging.TopUpRecord) []byte {
+	e := enc(append(dst, valueV1))
+	e = e.str(t.Tenant).str(t.Reference).i64(t.AmountMicros).str(t.Method).i64(t.At)
+	return appendTxBody(e, &t.Transaction)
+}
+
+func decodeTopUp(b []byte, t *charging.TopUpRecord) error {
+	d := dec{b: b}
+	d.version(valueV1)
+	t.Tenant, t.Reference, t.AmountMicros, t.Method, t.At = d.str(), d.str(), d.i64(), d.str(), d.i64()
+	decodeTxBody(&d, &t.Transaction)
+	return d.end()
+}
+
+func appendNumber(dst []byte, n *charging.NumberState) []byte {
+	e := enc(append(dst, valueV1))
+	e = e.str(n.Tenant).str(n.Number).str(n.Type).strs(n.Capabilities)
+	e = e.i64(n.MonthlyFeeMicros).i64(n.SetupFeeMicros).i64(n.AddedAt).i32(n.AnchorDay)
+	return e.i64(n.NextRenewalAt).str(n.Status).boolean(n.Deleted)
+}
+
+func decodeNumber(b []byte, n *charging.NumberState) error {
+	d := dec{b: b}
+	d.version(valueV1)
+	n.Tenant, n.Number, n.Type, n.Capabilities = d.str(), d.str(), d.str(), d.strs()
+	n.MonthlyFeeMicros, n.SetupFeeMicros, n.AddedAt, n.AnchorDay = d.i64(), d.i64(), d.i64(), d.i32()
+	n.NextRenewalAt, n.Status, n.Deleted = d.i64(), d.str(), d.boolean()
+	return d.end()
+}
+
+func appendTariff(dst []byte, t *charging.TariffRecord) []byte {
+	return enc(append(dst, valueV1)).str(t.ID).i64(t.Version).raw(t.Doc).i64(t.At)
+}
+
+func decodeTariff(b []byte, t *charging.TariffRecord) error {
+	d := dec{b: b}
+	d.version(valueV1)
+	t.ID, t.Version = d.str(), d.i64()
+	if doc := d.bytes(); doc != nil {
+		t.Doc = append([]byte(nil), doc...)
+	}
+	t.At = d.i64()
+	return d.end()
+}
+
+func appendKeyRecord(dst []byte, k *charging.KeyRecord) []byte {
+	e := enc(append(dst, valueV1))
+	e = e.str(k.ID).raw(k.Hash[:]).str(k.Name).str(k.Role).str(k.Tenant)
+	return e.i64(k.CreatedAt).boolean(k.Deleted)
+}
+
+func decodeKeyRecord(b []byte, k *charging.KeyRecord) error {
+	d := dec{b: b}
+	d.version(valueV1)
+	k.ID = d.str()
+	if h := d.bytes(); len(h) == len(k.Hash) {
+		copy(k.Hash[:], h)
+	} else {
+		d.fail()
+	}
+	k.Name, k.Role, k.Tenant, k.CreatedAt, k.Deleted = d.str(), d.str(), d.str(), d.i64(), d.boolean()
+	return d.end()
+}
+
+func appendRole(dst []byte, r *charging.RoleRecord) []byte {
+	return enc(append(dst, valueV1)).str(r.Tenant).str(r.Name).strs(r.Permissions)
+}
+
+func decodeRole(b []byte, r *charging.RoleRecord) error {
+	d := dec{b: b}
+	d.version(valueV1)
+	r.Tenant, r.Name, r.Permissions = d.str(), d.str(), d.strs()
+	return d.end()
+}
+
+func appendLine(e enc, l *charging.UsageLine) enc {
+	return e.str(l.Item).i64(l.Count).i64(l.QuantityMicros).str(l.Unit).i64(l.AmountMicros)
+}
+
+func decodeLine(d *dec, l *charging.UsageLine) {
+	l.Item, l.Count, l.QuantityMicros, l.Unit, l.AmountMicros = d.str(), d.i64(), d.i64(), d.str(), d.i64()
+}
+
+func appendInvoice(dst []byte, v *charging.Invoice) []byte {
+	e := enc(append(dst, valueV1))
+	e = e.str(v.Tenant).str(v.Number).i32(v.Month).i64(v.IssuedAt).str(v.Currency)
+	e = e.i64(v.OpeningMicros).i64(v.PaymentsMicros).u64(uint64(len(v.Lines)))
+	for i := range v.Lines {
+		e = appendLine(e, &v.Lines[i])
+	}
+	return e.i64(v.TotalMicros).i64(v.ClosingMicros)
+}
+
+func decodeInvoice(b []byte, v *charging.Invoice) error {
+	d := dec{b: b}
+	d.version(valueV1)
+	v.Tenant, v.Number, v.Month, v.IssuedAt, v.Currency = d.str(), d.str(), d.i32(), d.i64(), d.str()
+	v.OpeningMicros, v.PaymentsMicros = d.i64(), d.i64()
+	if n := d.count(); n > 0 {
+		v.Lines = make([]charging.UsageLine, n)
+		for i := range v.Lines {
+			decodeLine(&d, &v.Lines[i])
+		}
+	}
+	v.TotalMicros, v.ClosingMicros = d.i64(), d.i64()
+	return d.end()
+}
+
+// A usage value is one merge operand or a merged sum: count, quantity, amount
+// and unit. See usageMerger.
+func appendUsage(dst []byte, u *charging.UsageDelta) []byte {
+	return enc(append(dst, valueV1)).i64(u.Count).i64(u.QuantityMicros).i64(u.AmountMicros).str(u.Unit)
+}
+
+func decodeUsage(b []byte, l *charging.UsageLine) error {
+	d := dec{b: b}
+	d.version(valueV1)
+	l.Count, l.QuantityMicros, l.AmountMicros, l.Unit = d.i64(), d.i64(), d.i64(), d.str()
+	return d.end()
+}
+
+// Parked record values: valueV1 + parked-at ms + reason + the raw log record
+// (empty if it had already been pruned).
+func appendParked(dst []byte, atMs int64, reason string, rec []byte) []byte {
+	return enc(append(dst, valueV1)).i64(atMs).str(reason).raw(rec)
+}
