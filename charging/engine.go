@@ -1,0 +1,192 @@
+package charging
+
+import (
+	"errors"
+	"log/slog"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/salio/salio/reservation"
+	"github.com/salio/salio/tariff"
+)
+
+// Config configures an Engine. Zero values take the defaults in limits.go.
+type Config struct {
+	Shards                int           // wallet shards, a power of two (default 64)
+	Clock                 Clock         // default: the system clock
+	Sink                  Sink          // where effects go (default DiscardSink)
+	Reader                Reader        // durable history for queries (nil: queries answer empty)
+	IDEpoch               uint64        // unique per process start (store.BootEpoch); ids are epoch-counter
+	Retention             time.Duration // idempotency retention (default 24 h)
+	MaxIdempotencyRecords int           // across all wallets (default 4,000,000)
+	MaxTopUpMicros        int64         // largest accepted top-up or fee (default 1,000,000 units)
+	Logger                *slog.Logger
+	OnLogCommitted        func() // called after effects with CDRs/events are durable (relay wakeup)
+}
+
+// Clock tells the time. Tests inject a manual one.
+type Clock interface{ Now() time.Time }
+
+type systemClock struct{}
+
+func (systemClock) Now() time.Time { return time.Now() }
+
+// Engine is the charging engine. See doc.go.
+type Engine struct {
+	cfg      Config
+	clock    Clock
+	sink     Sink
+	reader   Reader
+	log      *slog.Logger
+	wallets  *reservation.Table[wallet]
+	sessions *reservation.Index[*SessionState]
+	tariffs  tariffRegistry
+	access   accessRegistry
+
+	idEpoch   uint64
+	idCounter atomic.Uint64
+
+	failed    atomic.Pointer[error]
+	ready     atomic.Bool
+	stats     counters
+	idemCount atomic.Int64 // retained idempotency records (events, top-ups, closed sessions)
+
+	lastMonth     int32       // yyyymm of the last month-close pass (timer goroutine only)
+	closingMonths atomic.Bool // a month-close pass is running
+
+	stop     chan struct{}
+	stopOnce sync.Once
+	wg       sync.WaitGroup
+}
+
+// New returns an engine; call Restorer() to load durable state, then Start.
+func New(cfg Config) (*Engine, error) {
+	if cfg.Shards == 0 {
+		cfg.Shards = DefaultShards
+	}
+	if cfg.Shards < 1 || cfg.Shards > 1<<16 {
+		return nil, errors.New("charging: shards must be in 1..65536")
+	}
+	if cfg.Clock == nil {
+		cfg.Clock = systemClock{}
+	}
+	if cfg.Sink == nil {
+		cfg.Sink = DiscardSink{}
+	}
+	if cfg.Retention == 0 {
+		cfg.Retention = DefaultRetention
+	}
+	if cfg.MaxIdempotencyRecords == 0 {
+		cfg.MaxIdempotencyRecords = DefaultMaxIdempotencyRecords
+	}
+	if cfg.MaxTopUpMicros == 0 {
+		cfg.MaxTopUpMicros = DefaultMaxTopUpMicros
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	e := &Engine{
+		cfg:      cfg,
+		clock:    cfg.Clock,
+		sink:     cfg.Sink,
+		reader:   cfg.Reader,
+		log:      cfg.Logger,
+		wallets:  reservation.NewTable[wallet](cfg.Shards),
+		sessions: reservation.NewIndex[*SessionState](cfg.Shards),
+		idEpoch:  cfg.IDEpoch,
+		stop:     make(chan struct{}),
+	}
+	e.tariffs.init()
+	e.access.init()
+	return e, nil
+}
+
+// Start begins the timers (expiry, grace, renewals, month close) and marks the engine ready.
+func (e *Engine) Start() {
+	if err := e.verifyRecovered(); err != nil {
+		e.fail(err)
+		return
+	}
+	e.ready.Store(true)
+	e.wg.Add(1)
+	go e.timerLoop()
+}
+
+// Close stops the timers. In-flight calls finish.
+func (e *Engine) Close() {
+	e.stopOnce.Do(func() { close(e.stop) })
+	e.wg.Wait()
+	e.ready.Store(false)
+}
+
+// Ready reports that recovery is done and the engine has not failed.
+func (e *Engine) Ready() bool { return e.ready.Load() && e.failed.Load() == nil }
+
+// Err returns the error that made the engine fail closed, or nil.
+func (e *Engine) Err() error {
+	if p := e.failed.Load(); p != nil {
+		return *p
+	}
+	return nil
+}
+
+// fail latches the engine into the failed state: memory may now be ahead of
+// disk, so nothing more is answered from it (fail closed). The process is
+// expected to exit and recover from the store.
+func (e *Engine) fail(err error) error {
+	if err == nil {
+		return nil
+	}
+	wrapped := err
+	if !errors.Is(err, ErrUnavailable) {
+		wrapped = &MessageError{Err: ErrUnavailable, Msg: "store: " + err.Error()}
+	}
+	if e.failed.CompareAndSwap(nil, &wrapped) {
+		e.log.Error("engine failed closed: effects can no longer be made durable", "err", err)
+	}
+	return wrapped
+}
+
+func (e *Engine) checkUsable() error {
+	if p := e.failed.Load(); p != nil {
+		return *p
+	}
+	return nil
+}
+
+// wait blocks for a commit and fails the engine closed if it failed.
+func (e *Engine) wait(c *Commit) error {
+	if err := c.Wait(); err != nil {
+		return e.fail(err)
+	}
+	return nil
+}
+
+func (e *Engine) nowMs() int64 { return e.clock.Now().UnixMilli() }
+
+// newID returns a process-unique id: base-36 of epoch<<40 | counter, with a
+// one-letter kind prefix. Ids never repeat across restarts because the store
+// increments the epoch at every open.
+func (e *Engine) newID(prefix byte) string {
+	n := e.idEpoch<<40 | e.idCounter.Add(1)
+	var buf [16]byte
+	buf[0] = prefix
+	return string(strconv.AppendUint(buf[:1], n, 36))
+}
+
+// lockWallet locks tenant's shard and returns the wallet, or ErrNotFound with
+// the shard unlocked.
+func (e *Engine) lockWallet(tenant string) (*reservation.Shard[wallet], *wallet, error) {
+	sh := e.wallets.ShardOf(tenant)
+	sh.Lock()
+	w := sh.Get(tenant)
+	if w == nil {
+		sh.Unlock()
+		return nil, nil, notFound("tenant")
+	}
+	return sh, w, nil
+}
+
+var _ = tariff.MicrosPerUnit

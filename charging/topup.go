@@ -1,0 +1,63 @@
+package charging
+
+import "github.com/salio/salio/reservation"
+
+// TopUp credits a wallet. The reference is the idempotency key, unique per
+// wallet: a repeat with the same amount and method returns the original
+// transaction and credits nothing; with another amount or method it is a conflict.
+func (e *Engine) TopUp(tenant string, r TopUpRequest) (TopUpResult, bool, error) {
+	if err := e.checkUsable(); err != nil {
+		return TopUpResult{}, false, err
+	}
+	if r.AmountMicros <= 0 || r.AmountMicros > e.cfg.MaxTopUpMicros {
+		return TopUpResult{}, false, &InvalidError{Field: "amount", Msg: "must be positive and at most the maximum top-up"}
+	}
+	if !ValidMethod(r.Method) {
+		return TopUpResult{}, false, &InvalidError{Field: "method", Msg: "unknown payment method"}
+	}
+	sh, w, err := e.lockWallet(tenant)
+	if err != nil {
+		return TopUpResult{}, false, err
+	}
+	if prev := w.topups[r.Reference]; prev != nil {
+		defer sh.Unlock()
+		if prev.AmountMicros != r.AmountMicros || prev.Method != r.Method {
+			return TopUpResult{}, false, conflict("reference " + r.Reference + " was used with another amount or method")
+		}
+		e.stats.replays.Add(1)
+		return TopUpResult{Transaction: prev.Transaction, Wallet: e.view(w)}, true, nil
+	}
+	o := e.newOp(sh, w)
+	o.credit(r.AmountMicros)
+	if w.AutoRechargePendingRef == r.Reference {
+		w.AutoRechargePendingRef = "" // the payment integration answered our request
+	}
+	tx := o.nextTx(&o.fx.tx, "topup", "", "", r.AmountMicros)
+	tx.Reference, tx.Method, tx.Description = r.Reference, r.Method, "Top-up via "+r.Method
+	o.fx.Transaction = tx
+	rec := &TopUpRecord{Tenant: tenant, Reference: r.Reference, AmountMicros: r.AmountMicros, Method: r.Method, At: o.now, Transaction: *tx}
+	e.rememberTopUp(o, rec)
+	o.fx.TopUp = rec
+	o.usage("payments", 1, 0, r.AmountMicros, "")
+	res := TopUpResult{Transaction: *tx}
+	c := o.push()
+	if renewed := o.retrySuspendedNumbers(); renewed != nil {
+		c = renewed
+	}
+	res.Wallet = e.view(w)
+	sh.Unlock()
+	o.release()
+	if err := e.wait(c); err != nil {
+		return TopUpResult{}, false, err
+	}
+	return res, false, nil
+}
+
+func (e *Engine) rememberTopUp(o *op, rec *TopUpRecord) {
+	if o.w.topups == nil {
+		o.w.topups = make(map[string]*TopUpRecord)
+	}
+	o.w.topups[rec.Reference] = rec
+	e.idemCount.Add(1)
+	o.sh.Timers.Push(reservation.Timer{AtMs: rec.At + e.cfg.Retention.Milliseconds(), Kind: reservation.TimerForgetTopUp, Tenant: rec.Tenant, Key: rec.Reference})
+}

@@ -1,0 +1,20 @@
+// Package reservation owns Salio's in-memory wallets and their locking.
+//
+// Wallets live in a Table split into a power-of-two number of shards chosen by
+// a hash of the tenant id; each shard has its own mutex, its own timer heap and
+// its own map, so unrelated tenants never contend and a shard's timers are
+// processed under the same lock as its wallets. The wallet type itself is the
+// caller's (package charging defines the rules); this package supplies the
+// mechanisms every rule depends on:
+//
+//   - Table: sharded lock table of wallets (Lock/Unlock by tenant, Range).
+//   - Index: a sharded map from a global id (a session id) to a value, for
+//     requests that name a session but not its tenant.
+//   - Timers: a min-heap of deadlines per shard (session expiry, grace windows,
+//     renewals, idempotency retention) driven by an injected clock, never a
+//     goroutine or time.AfterFunc per item.
+//   - Grant: the largest grant g <= requested whose extra cost fits a budget,
+//     as SPEC section 7 defines it, by binary search over the monotone cost.
+//
+// The package knows no disk and no network; it imports only tariff.
+package reservation
