@@ -69,7 +69,7 @@ func (s *Store) deliveredUpTo(logName string, head uint64) (uint64, error) {
 }
 
 // pruneLog deletes, with one range tombstone, the prefix of the log up to
-// limit whose entries were appended at or before cutoffMs. It stops at the
+// limit whose entries were appended before cutoffMs. It stops at the
 // first younger entry: append times rise with seq (up to clock skew between
 // submitters, which only makes it keep a little more).
 func (s *Store) pruneLog(kind byte, limit uint64, cutoffMs int64) (int, error) {
@@ -80,7 +80,7 @@ func (s *Store) pruneLog(kind byte, limit uint64, cutoffMs int64) (int, error) {
 	n := 0
 	err := s.scan([]byte{kind}, appendLogKey(nil, kind, limit+1), false, func(k, v []byte) (bool, error) {
 		at, _, err := splitLogEntry(v)
-		if err != nil || at > cutoffMs {
+		if err != nil || at >= cutoffMs {
 			return false, err
 		}
 		last = binary.BigEndian.Uint64(k[1:])
