@@ -1,0 +1,15 @@
+// Command loadtest drives a Salio server over HTTP like a real platform and
+// audits the money afterwards.
+//
+//	go run ./loadtest --spawn --duration 30s
+//	go run ./loadtest --target http://127.0.0.1:8080 --key $SALIO_ADMIN_KEY --scenario sms --rate 20000
+//
+// --spawn builds and starts `salio serve` on a temp data dir and a free
+// loopback port (with --kafka embedded, an in-process kfake broker too) and
+// stops it at the end. Scenarios: mixed (the --mix of calls, SMS, batches,
+// WhatsApp, AI and top-ups), sms, call-start, call-cycle, batch. The run
+// ends with a table on stdout (JSON with --out) and an audit of every touched
+// wallet; the exit status is 1 when the audit fails or the error rate
+// exceeds --max-error-rate, 2 when the run could not take place. The work
+// is done by package loadgen, which bench shares.
+package main

@@ -1,0 +1,98 @@
+package loadgen
+
+import (
+	"bufio"
+	"bytes"
+	"sort"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+)
+
+// ServerMetrics is what the report reads from the server's /metrics.
+type ServerMetrics struct {
+	CPUSeconds float64            `json:"cpu_seconds"`
+	RSSBytes   float64            `json:"rss_bytes"`
+	Backlog    map[string]float64 `json:"backlog,omitempty"` // every series whose name contains "backlog"
+	OK         bool               `json:"ok"`
+}
+
+// parseMetrics reads the Prometheus text format, keeping the process figures
+// and any backlog gauge (the CDR/event relay's queue in the store).
+func parseMetrics(b []byte) ServerMetrics {
+	m := ServerMetrics{Backlog: map[string]float64{}}
+	sc := bufio.NewScanner(bytes.NewReader(b))
+	sc.Buffer(make([]byte, 64<<10), 1<<20)
+	for sc.Scan() {
+		line := strings.TrimSpace(sc.Text())
+		if line == "" || line[0] == '#' {
+			continue
+		}
+		series, val, ok := splitSample(line)
+		if !ok {
+			continue
+		}
+		name, _, _ := strings.Cut(series, "{")
+		switch {
+		case name == "process_cpu_seconds_total":
+			m.CPUSeconds, m.OK = val, true
+		case name == "process_resident_memory_bytes":
+			m.RSSBytes = val
+		case strings.Contains(name, "backlog"):
+			m.Backlog[series] = val
+		}
+	}
+	return m
+}
+
+// splitSample splits `name{labels} value [timestamp]`.
+func splitSample(line string) (series string, val float64, ok bool) {
+	end := strings.LastIndexByte(line, '}')
+	rest := line
+	if end >= 0 {
+		series, rest = line[:end+1], line[end+1:]
+	} else {
+		i := strings.IndexAny(line, " \t")
+		if i < 0 {
+			return "", 0, false
+		}
+		series, rest = line[:i], line[i:]
+	}
+	f := strings.Fields(rest)
+	if len(f) == 0 {
+		return "", 0, false
+	}
+	v, err := strconv.ParseFloat(f[0], 64)
+	return series, v, err == nil
+}
+
+// scrapeMetrics fetches /metrics; a missing endpoint gives OK false.
+func scrapeMetrics(c *conn) ServerMetrics {
+	c.retries = 1
+	defer func() { c.retries = 3 }()
+	status, body, err := c.do("GET", []byte("/metrics"), nil, nil)
+	if err != nil || status != 200 {
+		return ServerMetrics{}
+	}
+	return parseMetrics(body)
+}
+
+// backlogKeys lists the backlog series in a stable order.
+func (m ServerMetrics) backlogKeys() []string {
+	keys := make([]string, 0, len(m.Backlog))
+	for k := range m.Backlog {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
+
+// selfCPU returns this process's user+system CPU time.
+func selfCPU() time.Duration {
+	var ru syscall.Rusage
+	if syscall.Getrusage(syscall.RUSAGE_SELF, &ru) != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}

@@ -1,0 +1,287 @@
+package loadgen
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"sort"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// IsTerminal reports whether f is a character device: the live progress line
+// is for people, not for logs.
+func IsTerminal(f *os.File) bool {
+	st, err := f.Stat()
+	return err == nil && st.Mode()&os.ModeCharDevice != 0
+}
+
+// Run performs one load test: optional spawn, setup, timed load, draining of
+// open calls, metrics, audit. The error is for runs that could not take place;
+// a run that took place and failed its checks returns a report with Failures.
+func Run(ctx context.Context, cfg Config) (*Report, error) {
+	cfg.fillDefaults()
+	if cfg.ZipfS <= 1 {
+		return nil, fmt.Errorf("--zipf-s must be > 1 (math/rand/v2 Zipf), got %v", cfg.ZipfS)
+	}
+	mixStr, err := scenarioMix(cfg.Scenario, cfg.Mix)
+	if err != nil {
+		return nil, err
+	}
+	mix, err := parseMix(mixStr)
+	if err != nil {
+		return nil, err
+	}
+	if cfg.Seed == 0 {
+		cfg.Seed = rand.Uint64()
+	}
+	var srv *Server
+	if cfg.Spawn {
+		srv, err = Spawn(SpawnOptions{Bin: cfg.SalioBin, Module: cfg.SalioModule, Kafka: cfg.Kafka,
+			Durability: cfg.Durability, KeepData: cfg.KeepData, Logf: cfg.Logf})
+		if err != nil {
+			return nil, err
+		}
+		cfg.Target, cfg.AdminKey = srv.URL, srv.AdminKey
+	}
+	rep, err := runAgainst(ctx, cfg, mix, srv)
+	if srv != nil {
+		code := srv.Stop()
+		if rep != nil {
+			rep.ServerExit = &code
+			if code != 0 {
+				rep.Failures = append(rep.Failures, fmt.Sprintf("spawned server exited %d after SIGTERM (want 0); log tail:\n%s", code, srv.LogTail(1500)))
+			}
+		}
+	}
+	return rep, err
+}
+
+func runAgainst(ctx context.Context, cfg Config, mix []mixEntry, srv *Server) (*Report, error) {
+	if cfg.Target == "" {
+		return nil, errors.New("no --target (or use --spawn)")
+	}
+	if cfg.AdminKey == "" && !cfg.NoSetup {
+		return nil, errors.New("no admin key: give --key or SALIO_ADMIN_KEY")
+	}
+	hc, host, err := newHostClient(cfg.Target, cfg.Concurrency+16)
+	if err != nil {
+		return nil, err
+	}
+	st := newStats()
+	rs := &runState{cfg: cfg, runID: RandomKey()[:6], stats: st, ts: newTenantSet("", 0, 0), mix: mix,
+		texts: smsPool(), hc: hc, host: host, adminAuth: bearer(cfg.AdminKey)}
+	rs.ts = newTenantSet(rs.runID, cfg.Tenants, cfg.LowFundedPct)
+	rs.dests = destinations(rand.New(rand.NewPCG(cfg.Seed, 0)), 4096)
+	rs.trafficAuth = rs.adminAuth
+
+	rep := &Report{Target: cfg.Target, Scenario: cfg.Scenario, StartedAt: time.Now().UTC(),
+		Concurrency: cfg.Concurrency, RatePerSec: cfg.Rate, Tenants: cfg.Tenants, ZipfS: cfg.ZipfS}
+	if cfg.Scenario == "mixed" {
+		rep.Mix = cfg.Mix
+	}
+	if !cfg.NoSetup {
+		if key, err := createSwitchKey(rs); err == nil {
+			rs.trafficAuth, rep.Setup.SwitchKey = bearer(key), true
+		} else {
+			cfg.Logf("no switch key (%v): traffic uses the admin key", err)
+		}
+		cfg.Logf("setup: %d tenants", cfg.Tenants)
+		var prog func(int)
+		if cfg.Progress {
+			prog = func(d int) { fmt.Fprintf(os.Stderr, "\rsetup %d/%d tenants   ", d, cfg.Tenants) }
+		}
+		switchKey := rep.Setup.SwitchKey
+		rep.Setup = setupTenants(rs, prog)
+		rep.Setup.SwitchKey = switchKey
+		if cfg.Progress {
+			fmt.Fprintln(os.Stderr)
+		}
+		if rep.Setup.Failed > 0 {
+			rep.Failures = append(rep.Failures, fmt.Sprintf("setup: %d of %d tenants failed", rep.Setup.Failed, cfg.Tenants))
+		}
+		if rep.Setup.Failed == int64(cfg.Tenants) {
+			rep.ErrorsBy = st.errorCounts()
+			return rep, fmt.Errorf("setup failed for every tenant: %v", rep.ErrorsBy)
+		}
+	} else {
+		for i := range rs.ts.acct {
+			rs.ts.acct[i].setFlag(flagCreated)
+		}
+	}
+
+	mc := newConn(hc, host, st)
+	before, cpu0 := scrapeMetrics(mc), selfCPU()
+	workers, elapsed := runLoad(ctx, rs, srv)
+	var wg sync.WaitGroup
+	for _, w := range workers {
+		wg.Add(1)
+		go func() { defer wg.Done(); w.drainCalls() }()
+	}
+	wg.Wait()
+	after, cpu1 := scrapeMetrics(mc), selfCPU()
+
+	fillLoad(rep, st, elapsed)
+	rep.Generator = GenPhase{CPUSeconds: (cpu1 - cpu0).Seconds(), CPUCores: (cpu1 - cpu0).Seconds() / elapsed.Seconds()}
+	if before.OK && after.OK {
+		d := after.CPUSeconds - before.CPUSeconds
+		rep.Server = ServerPhase{MetricsOK: true, CPUSeconds: d, CPUCores: d / elapsed.Seconds(),
+			RSSBytes: after.RSSBytes, Backlog: after.Backlog}
+	}
+	if srv != nil && srv.Exited() {
+		rep.Failures = append(rep.Failures, "the spawned server died during the run; log tail:\n"+srv.LogTail(3000))
+		return rep, nil
+	}
+	if cfg.Audit && !cfg.NoSetup {
+		cfg.Logf("audit")
+		rep.Audit = runAudit(rs)
+		if !rep.Audit.OK() {
+			rep.Failures = append(rep.Failures, fmt.Sprintf("audit: %d of %d tenants break the money invariant", rep.Audit.Failed, rep.Audit.Tenants))
+		}
+	}
+	addType(rep, st, rtSetupTenant, rep.Setup.Seconds)
+	addType(rep, st, rtSetupTopUp, rep.Setup.Seconds)
+	addType(rep, st, rtAuditWallet, rep.Audit.Seconds)
+	addType(rep, st, rtAuditTx, rep.Audit.Seconds)
+	if rep.ErrorRate > cfg.MaxErrorRate {
+		rep.Failures = append(rep.Failures, fmt.Sprintf("error rate %.3f%% > --max-error-rate %.3f%%", 100*rep.ErrorRate, 100*cfg.MaxErrorRate))
+	}
+	if rep.Requests == 0 {
+		rep.Failures = append(rep.Failures, "no request completed")
+	}
+	return rep, nil
+}
+
+// runLoad runs the workers for the duration (or until ctx ends) and returns
+// them with their open calls, and the elapsed time of the timed phase.
+func runLoad(ctx context.Context, rs *runState, srv *Server) ([]*worker, time.Duration) {
+	cfg := rs.cfg
+	workers := make([]*worker, cfg.Concurrency)
+	for i := range workers {
+		workers[i] = newWorker(rs, i)
+	}
+	var stop atomic.Bool
+	t0 := time.Now()
+	end := t0.Add(cfg.Duration)
+	var slot atomic.Int64
+	intervalNs := 0.0
+	if cfg.Rate > 0 {
+		intervalNs = 1e9 / cfg.Rate
+	}
+	var wg sync.WaitGroup
+	for _, w := range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for !stop.Load() {
+				start := time.Now()
+				if intervalNs > 0 {
+					// Open loop: each request has its own send time, and its
+					// latency counts from then, so a stalled server is not
+					// forgiven the requests it delayed (coordinated omission).
+					k := slot.Add(1) - 1
+					start = t0.Add(time.Duration(float64(k) * intervalNs))
+					if !start.Before(end) {
+						return
+					}
+					if d := time.Until(start); d > 0 {
+						time.Sleep(d)
+					}
+				} else if !start.Before(end) {
+					return
+				}
+				w.step(start)
+			}
+		}()
+	}
+	done := make(chan struct{})
+	go func() { wg.Wait(); close(done) }()
+	tick := time.NewTicker(time.Second)
+	defer tick.Stop()
+	var lastN uint64
+	lastT := t0
+	for {
+		select {
+		case <-done:
+			if cfg.Progress {
+				fmt.Fprintln(os.Stderr)
+			}
+			return workers, min(time.Since(t0), cfg.Duration)
+		case <-ctx.Done():
+			stop.Store(true)
+			<-done
+			return workers, time.Since(t0)
+		case now := <-tick.C:
+			if srv != nil && srv.Exited() {
+				stop.Store(true)
+			}
+			if cfg.Progress {
+				n := rs.stats.all.Count()
+				fmt.Fprintf(os.Stderr, "\r%s", progressLine(rs.stats, now.Sub(t0), float64(n-lastN)/now.Sub(lastT).Seconds()))
+				lastN, lastT = n, now
+			}
+		}
+	}
+}
+
+// progressLine is elapsed, current req/s, p99 so far and errors by code.
+func progressLine(st *Stats, elapsed time.Duration, rps float64) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%5.0fs %8.0f req/s  p99 %6.2f ms", elapsed.Seconds(), rps, ms(st.all.Quantile(0.99)))
+	counts := map[string]uint64{}
+	for _, e := range st.errorCounts() {
+		counts[fmt.Sprintf("%d %s", e.Status, e.Code)] += e.Count
+	}
+	keys := make([]string, 0, len(counts))
+	for k := range counts {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for i, k := range keys {
+		if i == 4 {
+			b.WriteString(" …")
+			break
+		}
+		fmt.Fprintf(&b, "  [%s]=%d", k, counts[k])
+	}
+	b.WriteString("   ")
+	return b.String()
+}
+
+// addType appends t's row, its rate over the seconds of its own phase.
+func addType(rep *Report, st *Stats, t reqType, secs float64) {
+	h := &st.hist[t]
+	if h.Count() == 0 && st.errs[t].Load() == 0 && st.refused[t].Load() == 0 {
+		return
+	}
+	rep.Types = append(rep.Types, typeStats(reqTypeNames[t], h, st.errs[t].Load(), st.refused[t].Load(), max(secs, 1e-9)))
+}
+
+// fillLoad puts the load phase's figures into rep.
+func fillLoad(rep *Report, st *Stats, elapsed time.Duration) {
+	secs := elapsed.Seconds()
+	rep.Seconds = secs
+	for t := reqType(0); t < numReqTypes; t++ {
+		if t.isLoad() {
+			addType(rep, st, t, secs)
+		}
+	}
+	reqs, errs, refused := st.loadTotals()
+	batches := st.hist[rtBatch].Count()
+	items := st.items.Load()
+	rep.Requests, rep.Errors, rep.Refusals = reqs, errs, refused
+	rep.RPS = float64(reqs) / secs
+	// A batch item is an operation of its own: the error rate is over
+	// requests with every batch counted as its items.
+	if ops := reqs - batches + items; ops > 0 {
+		rep.ErrorRate = float64(errs) / float64(ops)
+	}
+	rep.ErrorsBy = st.errorCounts()
+	rep.Retries = st.retries.Load()
+	rep.Derived = Derived{CyclesPerSec: float64(st.cycles.Load()) / secs, SegmentsPerSec: float64(st.segments.Load()) / secs,
+		BatchItemsPerSec: float64(items) / secs, BatchItemErrors: st.itemErrs.Load(), SegmentMismatch: st.segWrong.Load()}
+}

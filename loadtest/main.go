@@ -1,0 +1,87 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/salio/salio/loadtest/loadgen"
+)
+
+func main() {
+	os.Exit(run(os.Args[1:]))
+}
+
+// run parses flags, runs the test and returns the exit status.
+func run(args []string) int {
+	d := loadgen.Defaults()
+	cfg := d
+	fs := flag.NewFlagSet("loadtest", flag.ContinueOnError)
+	fs.StringVar(&cfg.Target, "target", "http://127.0.0.1:8080", "server base URL (ignored with --spawn)")
+	fs.StringVar(&cfg.AdminKey, "key", os.Getenv("SALIO_ADMIN_KEY"), "admin key (default $SALIO_ADMIN_KEY)")
+	fs.BoolVar(&cfg.Spawn, "spawn", false, "build and start `salio serve` on a temp data dir and a free port, stop it at the end")
+	fs.StringVar(&cfg.Kafka, "kafka", "", `with --spawn: "embedded" (in-process kfake broker) or a broker list; empty = off`)
+	fs.StringVar(&cfg.Durability, "durability", "", "with --spawn: passed as --durability (sync|batch)")
+	fs.StringVar(&cfg.SalioBin, "salio-bin", "", "with --spawn: a prebuilt salio binary instead of go build ./cmd/salio")
+	fs.BoolVar(&cfg.KeepData, "keep-data", false, "with --spawn: keep the temp data dir and server log")
+	fs.DurationVar(&cfg.Duration, "duration", d.Duration, "length of the timed load phase")
+	fs.IntVar(&cfg.Concurrency, "concurrency", d.Concurrency, "keep-alive connections, one worker each")
+	fs.Float64Var(&cfg.Rate, "rate", 0, "open loop: requests per second on a fixed schedule (0 = closed loop)")
+	fs.StringVar(&cfg.Scenario, "scenario", d.Scenario, "mixed | sms | call-start | call-cycle | batch")
+	fs.StringVar(&cfg.Mix, "mix", d.Mix, "mixed: weights of call, sms, batch, whatsapp, ai, topup (also call-start, call-cycle)")
+	fs.IntVar(&cfg.Tenants, "tenants", d.Tenants, "tenants to create (up to 1,000,000)")
+	fs.Float64Var(&cfg.ZipfS, "zipf-s", d.ZipfS, "Zipf exponent of tenant popularity (> 1; larger = hotter top wallets)")
+	fs.IntVar(&cfg.BatchSize, "batch-size", d.BatchSize, "events per batch request")
+	fs.IntVar(&cfg.Interim, "interim", d.Interim, "seconds of simulated call time between interim updates")
+	fs.IntVar(&cfg.CallsPerWkr, "calls-per-worker", d.CallsPerWkr, "calls each worker keeps open at once")
+	fs.Float64Var(&cfg.LowFundedPct, "low-funded-pct", d.LowFundedPct, "percent of tenants nearly empty (they meet 402, grace, 429)")
+	initial := fs.String("initial-balance", "100.00", "opening top-up of funded tenants")
+	low := fs.String("low-balance", "0.05", "opening top-up of low-funded tenants")
+	topUp := fs.String("topup-amount", "20.00", "least amount of a traffic top-up (more for hot wallets)")
+	fs.BoolVar(&cfg.Audit, "audit", true, "audit every touched wallet at the end")
+	fs.IntVar(&cfg.AuditMaxTenants, "audit-max-tenants", 0, "audit at most this many (the hottest) touched tenants; 0 = all")
+	fs.Float64Var(&cfg.MaxErrorRate, "max-error-rate", d.MaxErrorRate, "fail above this fraction of errors (402/429 excluded)")
+	fs.Uint64Var(&cfg.Seed, "seed", 0, "random seed (0 = random)")
+	out := fs.String("out", "", "write the report as JSON to this file")
+	quiet := fs.Bool("quiet", false, "no progress line even on a terminal")
+	fs.BoolVar(&cfg.NoSetup, "no-setup", false, "skip key and tenant setup and the audit (for a no-op server)")
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	for _, a := range []struct {
+		s   string
+		dst *int64
+	}{{*initial, &cfg.InitialBalance}, {*low, &cfg.LowBalance}, {*topUp, &cfg.TopUpAmount}} {
+		v, err := loadgen.ParseAmount(a.s)
+		if err != nil || v <= 0 {
+			fmt.Fprintf(os.Stderr, "loadtest: bad amount %q\n", a.s)
+			return 2
+		}
+		*a.dst = v
+	}
+	cfg.Progress = !*quiet && loadgen.IsTerminal(os.Stderr)
+	cfg.Logf = func(format string, args ...any) { fmt.Fprintf(os.Stderr, "loadtest: "+format+"\n", args...) }
+
+	ctx, cancel := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer cancel()
+	rep, err := loadgen.Run(ctx, cfg)
+	if rep != nil {
+		rep.WriteTable(os.Stdout)
+		if *out != "" {
+			if werr := rep.WriteJSON(*out); werr != nil {
+				fmt.Fprintf(os.Stderr, "loadtest: %v\n", werr)
+			}
+		}
+	}
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "loadtest: %v\n", err)
+		return 2
+	}
+	if !rep.OK() {
+		return 1
+	}
+	return 0
+}
