@@ -41,18 +41,46 @@ type trieNode struct {
 // prefixTrie finds the longest prefix of a digit string among a set.
 type prefixTrie struct{ nodes []trieNode }
 
-// buildTrie indexes prefixes (unique digit strings; "" is the catch-all);
-// a match yields the index into prefixes.
-func buildTrie(prefixes []string) prefixTrie {
-	order := make([]int32, len(prefixes))
-	for i := range order {
-		order[i] = int32(i)
+// buildTrie indexes prefixes ("" is the catch-all); a match yields the index
+// into prefixes. A repeated prefix is ambiguous: then it builds nothing and
+// returns the positions of the earliest repeat and of its first occurrence.
+func buildTrie(prefixes []string) (t prefixTrie, first, again int, unique bool) {
+	sorted := make([]entry, len(prefixes))
+	for i, p := range prefixes {
+		sorted[i] = entry{p, int32(i)}
 	}
-	slices.SortFunc(order, func(a, b int32) int { return strings.Compare(prefixes[a], prefixes[b]) })
-	b := trieBuilder{prefixes: prefixes, order: order}
+	// Ties broken by position make the order, and so the reported repeat,
+	// deterministic.
+	slices.SortFunc(sorted, func(a, b entry) int {
+		if c := strings.Compare(a.prefix, b.prefix); c != 0 {
+			return c
+		}
+		return int(a.index - b.index)
+	})
+	first, again = -1, -1
+	for k, groupStart := 1, 0; k < len(sorted); k++ {
+		if sorted[k].prefix != sorted[k-1].prefix {
+			groupStart = k
+			continue
+		}
+		if k == groupStart+1 && (again < 0 || int(sorted[k].index) < again) {
+			first, again = int(sorted[groupStart].index), int(sorted[k].index)
+		}
+	}
+	if again >= 0 {
+		return prefixTrie{}, first, again, false
+	}
+	b := trieBuilder{sorted: sorted}
 	b.nodes = append(make([]trieNode, 0, estimateNodes(prefixes)), trieNode{val: -1})
-	b.fill(0, 0, 0, len(order))
-	return prefixTrie{nodes: slices.Clip(b.nodes)}
+	b.fill(0, 0, 0, len(sorted))
+	return prefixTrie{nodes: slices.Clip(b.nodes)}, -1, -1, true
+}
+
+// entry is a prefix and its index, sorted by value (keeping the string next
+// to its index sorts a big deck faster than sorting indices).
+type entry struct {
+	prefix string
+	index  int32
 }
 
 // estimateNodes bounds the node count (one per digit, plus the root) so the
@@ -67,25 +95,25 @@ func estimateNodes(prefixes []string) int {
 }
 
 type trieBuilder struct {
-	prefixes []string
-	order    []int32 // prefix indices in lexicographic order
-	nodes    []trieNode
+	sorted []entry
+	nodes  []trieNode
 }
 
-// fill sets up node ni for order[lo:hi], all of which share their first depth
-// digits. Sorted order puts the prefix that ends at this node first, and each
-// child's prefixes in one run, so the children can be laid out side by side.
+// fill sets up node ni for sorted[lo:hi], all of which share their first
+// depth digits. Sorted order puts the prefix that ends at this node first,
+// and each child's prefixes in one run, so children can be laid out side by
+// side.
 func (b *trieBuilder) fill(ni int32, depth, lo, hi int) {
-	if lo < hi && len(b.prefixes[b.order[lo]]) == depth {
-		b.nodes[ni].val = b.order[lo]
+	if lo < hi && len(b.sorted[lo].prefix) == depth {
+		b.nodes[ni].val = b.sorted[lo].index
 		lo++
 	}
 	if lo == hi {
 		return
 	}
 	var mask uint16
-	for i := lo; i < hi; i++ {
-		mask |= 1 << (b.prefixes[b.order[i]][depth] - '0')
+	for _, e := range b.sorted[lo:hi] {
+		mask |= 1 << (e.prefix[depth] - '0')
 	}
 	first := int32(len(b.nodes))
 	b.nodes[ni].first, b.nodes[ni].mask = first, mask
@@ -94,9 +122,9 @@ func (b *trieBuilder) fill(ni int32, depth, lo, hi int) {
 	}
 	child := first
 	for start := lo; start < hi; child++ {
-		digit := b.prefixes[b.order[start]][depth]
+		digit := b.sorted[start].prefix[depth]
 		end := start + 1
-		for end < hi && b.prefixes[b.order[end]][depth] == digit {
+		for end < hi && b.sorted[end].prefix[depth] == digit {
 			end++
 		}
 		b.fill(child, depth+1, start, end)
@@ -138,7 +166,11 @@ func (p *prefixRates[T]) add(prefix string, v T) {
 	p.values = append(p.values, v)
 }
 
-func (p *prefixRates[T]) build() { p.trie = buildTrie(p.prefixes) }
+// build indexes the table; see buildTrie for a repeated prefix.
+func (p *prefixRates[T]) build() (first, again int, unique bool) {
+	p.trie, first, again, unique = buildTrie(p.prefixes)
+	return first, again, unique
+}
 
 // match returns the rate of the longest prefix of digits.
 func (p *prefixRates[T]) match(digits string) (v T, prefix string, ok bool) {

@@ -1,0 +1,5 @@
+//go:build !race
+
+package tariff
+
+const raceEnabled = false
