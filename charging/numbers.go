@@ -111,9 +111,10 @@ func nextRenewal(n *NumberState, prevMs int64) int64 {
 	return renewalAfter(n.AddedAt, n.AnchorDay, k)
 }
 
-// renewNumber charges a due monthly fee, or suspends the number.
+// renewNumber charges a due monthly fee, or suspends the number. A renewal is
+// not a request, so a blocked wallet that can pay still renews.
 func (o *op) renewNumber(n *NumberState) {
-	if o.w.blocked(o.now) || n.MonthlyFeeMicros > o.w.available() {
+	if n.MonthlyFeeMicros > o.w.available() {
 		if n.Status != "suspended" {
 			n.Status = "suspended"
 			o.emit("number_suspended", func(ev *WalletEvent) { ev.Reference = n.Number })
