@@ -586,7 +586,7 @@ func (d *decoder) money(field string, lo, hi int64) (int64, bool) {
 
 // quantity reads a non-money decimal quantity (storage gb): a string or a
 // plain JSON number, parsed exactly from its digits, at most 6 decimals.
-func (d *decoder) quantity(field string, hi int64) (int64, bool) {
+func (d *decoder) quantity(field string, lo, hi int64) (int64, bool) {
 	var b []byte
 	var ok bool
 	switch c := d.peek(); {
@@ -604,7 +604,7 @@ func (d *decoder) quantity(field string, hi int64) (int64, bool) {
 	if !ok {
 		return 0, false
 	}
-	return d.checkDecimal(field, b, 0, hi, limitQuantity)
+	return d.checkDecimal(field, b, lo, hi, limitQuantity)
 }
 
 func (d *decoder) checkDecimal(field string, b []byte, lo, hi int64, limit string) (int64, bool) {

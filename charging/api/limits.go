@@ -1,6 +1,11 @@
 package api
 
-import "github.com/prometheus/client_golang/prometheus"
+import (
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/salio/salio/charging"
+	"github.com/salio/salio/tariff"
+)
 
 // Every limit the API enforces, in one place, each with the reason it has the
 // value it has. A limit is checked before any work is done on the request
@@ -21,12 +26,12 @@ type Limits struct {
 }
 
 const (
-	defaultMaxBodyBytes   = 1 << 20           // spec section 7: 413 over 1 MiB
-	defaultMaxTopUpMicros = 1_000_000_000_000 // 1,000,000 units: engine default
+	defaultMaxBodyBytes   = 1 << 20                        // spec section 7: 413 over 1 MiB
+	defaultMaxTopUpMicros = charging.DefaultMaxTopUpMicros // 1,000,000 units: the engine's own bound
 
 	// maxBatchItems is the spec's bound on POST /v1/events/batch (413 above).
 	// One batch is one group commit; a bound keeps its latency predictable.
-	maxBatchItems = 1000
+	maxBatchItems = charging.MaxBatchEvents
 
 	// maxIDLen is the spec's bound on caller-chosen identifiers (session_id,
 	// event_id, reference, tenant and tariff ids): a SIP Call-ID fits.
@@ -34,21 +39,21 @@ const (
 
 	// maxRequestedSeconds is the spec's bound on requested_seconds: one grant
 	// of at most a day keeps a reservation's exposure bounded.
-	maxRequestedSeconds = 86400
+	maxRequestedSeconds = charging.MaxRequestedSeconds
 
-	// maxUsedSeconds bounds used_seconds in one update or stop. A grant is at
-	// most a day and a session expires 30 s after its grant runs out, so a
-	// report of more than two days since the previous request cannot be real;
-	// the bound also keeps cost(total) far inside tariff.MaxSeconds per call.
-	maxUsedSeconds = 2 * 86400
+	// maxUsedSeconds bounds used_seconds in one update or stop (the engine's
+	// bound): a grant is at most a day and a session expires 30 s after its
+	// grant runs out, so more than a day since the previous request cannot be
+	// real; it also keeps cost(total) far inside tariff.MaxSeconds.
+	maxUsedSeconds = charging.MaxUsedSecondsPerRequest
 
 	// maxRequestNumber bounds request_number: a call updated every second for
 	// thirty years stays under it, and it cannot overflow int64 arithmetic.
 	maxRequestNumber = 1_000_000_000
 
-	// maxRateSeconds bounds seconds in POST /v1/rate: tariff.MaxSeconds is the
-	// largest usage one rating call computes exactly.
-	maxRateSeconds = 10_000_000
+	// maxRateSeconds bounds seconds in POST /v1/rate: a session's total
+	// usage is at most a week (the engine's bound), so no larger price is real.
+	maxRateSeconds = charging.MaxSessionSeconds
 
 	// minSegments, maxSegments: the spec's 1–255 SMS segments (the UDH
 	// concatenation counter is one byte).
@@ -62,11 +67,12 @@ const (
 
 	// maxTokens bounds AI input_tokens and output_tokens (tariff.MaxTokens):
 	// the largest count the rating arithmetic handles exactly.
-	maxTokens = 1_000_000_000_000
+	maxTokens = tariff.MaxTokens
 
-	// maxGBMicros bounds storage gb (1,000,000 GB per event, in micro-GB):
-	// far beyond any real report, and the cost stays inside int64.
-	maxGBMicros = 1_000_000 * 1_000_000
+	// maxGBMicros bounds storage gb (1,000,000,000 GB per event, in
+	// micro-GB, the engine's bound): far beyond any real report, and the cost
+	// stays inside int64.
+	maxGBMicros = 1_000_000_000 * 1_000_000
 
 	// maxNameLen bounds free-text names (tenant and key names): they are
 	// labels for humans, and they are stored with every record.
@@ -83,13 +89,14 @@ const (
 	// permissions; duplicates are refused, so more cannot be valid.
 	maxPermissions = 32
 
-	// maxGracePeriodSeconds bounds grace_period_seconds to 30 days: a grace
-	// window is meant to be minutes, and an open-ended one is unbounded debt.
-	maxGracePeriodSeconds = 30 * 86400
+	// maxGracePeriodSeconds bounds grace_period_seconds to a day (the
+	// engine's bound): a grace window is meant to be minutes; a longer one is
+	// a credit line, not a grace.
+	maxGracePeriodSeconds = charging.MaxGracePeriodSeconds
 
 	// maxConcurrentSessions bounds max_concurrent_sessions; far beyond any
 	// switch, it keeps the setting inside the engine's int32.
-	maxConcurrentSessions = 1_000_000
+	maxConcurrentSessions = charging.MaxMaxConcurrentSessions
 
 	// maxPageLimit bounds limit on list routes (transactions, cdrs): one page
 	// is one bounded read of the store.

@@ -126,7 +126,7 @@ func (d *decoder) usageValue(u *usage, bit uint32) (ok bool) {
 	case uOutputTokens:
 		u.ev.OutputTokens, ok = d.integer("output_tokens", 0, maxTokens, limitTokens)
 	case uGB:
-		u.ev.GBMicros, ok = d.quantity("gb", maxGBMicros)
+		u.ev.GBMicros, ok = d.quantity("gb", 1, maxGBMicros)
 	case uSeconds:
 		u.seconds, ok = d.integer("seconds", 0, maxRateSeconds, limitUsed)
 	}
