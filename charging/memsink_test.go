@@ -1,6 +1,7 @@
 package charging
 
 import (
+	"github.com/salio/salio/tariff"
 	"sort"
 	"sync"
 	"time"
@@ -143,3 +144,5 @@ func (c *manualClock) Advance(d time.Duration) {
 	c.t = c.t.Add(d)
 	c.mu.Unlock()
 }
+
+func tariffStandardDoc() []byte { return tariff.Standard().Doc }
