@@ -124,12 +124,24 @@ func (r *Report) WriteTable(w io.Writer) {
 	}
 	fmt.Fprintf(w, "\n%-19s %10s %10s %8s %8s %8s %8s %8s %8s %8s\n", "type", "count", "per s",
 		"p50 ms", "p90 ms", "p99 ms", "p99.9", "max ms", "errors", "402/429")
-	for _, t := range r.Types {
+	row := func(t TypeStats) {
 		fmt.Fprintf(w, "%-19s %10d %10.0f %8.2f %8.2f %8.2f %8.2f %8.1f %8d %8d\n", t.Type, t.Count, t.RPS,
 			t.P50Ms, t.P90Ms, t.P99Ms, t.P999Ms, t.MaxMs, t.Errors, t.Refusals)
 	}
+	phase := func(t TypeStats) bool { return strings.HasPrefix(t.Type, "setup_") || strings.HasPrefix(t.Type, "audit_") }
+	for _, t := range r.Types {
+		if !phase(t) {
+			row(t)
+		}
+	}
 	fmt.Fprintf(w, "%-19s %10d %10.0f   errors %d (%.3f%%), refusals %d, transport retries %d\n",
 		"total", r.Requests, r.RPS, r.Errors, 100*r.ErrorRate, r.Refusals, r.Retries)
+	fmt.Fprintf(w, "setup and audit (per s of their own phase):\n")
+	for _, t := range r.Types {
+		if phase(t) {
+			row(t)
+		}
+	}
 	d := r.Derived
 	fmt.Fprintf(w, "\nsessions stopped/s %.0f, SMS segments/s %.0f, batch items/s %.0f, batch item errors %d, segment mismatches %d\n",
 		d.CyclesPerSec, d.SegmentsPerSec, d.BatchItemsPerSec, d.BatchItemErrors, d.SegmentMismatch)
