@@ -22,7 +22,7 @@ func run(args []string) int {
 	fs := flag.NewFlagSet("loadtest", flag.ContinueOnError)
 	fs.StringVar(&cfg.Target, "target", "http://127.0.0.1:8080", "server base URL (ignored with --spawn)")
 	fs.StringVar(&cfg.AdminKey, "key", os.Getenv("SALIO_ADMIN_KEY"), "admin key (default $SALIO_ADMIN_KEY)")
-	fs.BoolVar(&cfg.Spawn, "spawn", false, "build and start `salio serve` on a temp data dir and a free port, stop it at the end")
+	fs.BoolVar(&cfg.Spawn, "spawn", false, "build and start salio serve on a temp data dir and a free port, stop it at the end")
 	fs.StringVar(&cfg.Kafka, "kafka", "", `with --spawn: "embedded" (in-process kfake broker) or a broker list; empty = off`)
 	fs.StringVar(&cfg.Durability, "durability", "", "with --spawn: passed as --durability (sync|batch)")
 	fs.StringVar(&cfg.SalioBin, "salio-bin", "", "with --spawn: a prebuilt salio binary instead of go build ./cmd/salio")

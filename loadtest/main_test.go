@@ -1,0 +1,53 @@
+package main
+
+import (
+	"context"
+	"os"
+	"testing"
+	"time"
+
+	"github.com/salio/salio/loadtest/loadgen"
+)
+
+// TestSpawnShort runs the real server for about three seconds of mixed
+// traffic and requires a clean audit. It skips while ./cmd/salio does not
+// build, so it starts to bite as soon as the server exists.
+func TestSpawnShort(t *testing.T) {
+	if testing.Short() {
+		t.Skip("spawns and loads the real server")
+	}
+	module, err := loadgen.FindModule()
+	if err != nil {
+		t.Skip(err)
+	}
+	bin, err := loadgen.BuildSalio(module, t.TempDir())
+	if err != nil {
+		t.Skipf("the server does not build yet: %v", err)
+	}
+	cfg := loadgen.Defaults()
+	cfg.Spawn, cfg.SalioBin = true, bin
+	cfg.Duration, cfg.Concurrency, cfg.Tenants = 3*time.Second, 16, 300
+	cfg.BatchSize = 20
+	cfg.Logf = t.Logf
+	rep, err := loadgen.Run(context.Background(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if testing.Verbose() {
+		rep.WriteTable(os.Stdout)
+	}
+	if !rep.OK() {
+		t.Fatalf("failures: %v\naudit problems: %v\nerrors: %+v", rep.Failures, rep.Audit.Problems, rep.ErrorsBy)
+	}
+	if rep.Audit.Tenants == 0 || rep.Requests == 0 {
+		t.Fatalf("nothing audited: %+v", rep.Audit)
+	}
+}
+
+func TestFlagsRejectBadInput(t *testing.T) {
+	for _, args := range [][]string{{"--initial-balance", "abc"}, {"--no-such-flag"}, {"--topup-amount", "-1"}} {
+		if code := run(args); code != 2 {
+			t.Errorf("run(%q) = %d, want 2", args, code)
+		}
+	}
+}
