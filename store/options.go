@@ -152,4 +152,23 @@ type pebbleLogger struct{ logf func(string, ...any) }
 
 func (l pebbleLogger) Infof(format string, args ...any)  { l.logf("pebble: "+format, args...) }
 func (l pebbleLogger) Errorf(format string, args ...any) { l.logf("pebble: "+format, args...) }
-func (l pebbleLogger) Fatalf(format string, args ...any) { panic(fmt.Sprintf(format, args...)) }
+func (l pebbleLogger) Fatalf(format string, args ...any) {
+	p := &fatalPanic{msg: fmt.Sprintf(format, args...)}
+	for _, a := range args {
+		if err, ok := a.(error); ok {
+			p.cause = err
+			break
+		}
+	}
+	panic(p)
+}
+
+// fatalPanic is the panic value of Fatalf; it keeps the error Pebble
+// reported so that errors.Is still finds it (an injected fault, ENOSPC).
+type fatalPanic struct {
+	msg   string
+	cause error
+}
+
+func (p *fatalPanic) Error() string { return p.msg }
+func (p *fatalPanic) Unwrap() error { return p.cause }

@@ -321,7 +321,7 @@ func (s *Store) Close() error {
 func (s *Store) closeDB() (err error) {
 	defer func() {
 		if r := recover(); r != nil {
-			err = fmt.Errorf("store: pebble close panicked: %v", r)
+			err = fmt.Errorf("store: close: %w", panicError(r))
 		}
 	}()
 	return s.db.Close()
@@ -359,8 +359,17 @@ func (s *Store) writeDirect(build func(b *pebble.Batch)) error {
 func commitBatch(b *pebble.Batch, opts *pebble.WriteOptions) (err error) {
 	defer func() {
 		if r := recover(); r != nil {
-			err = fmt.Errorf("pebble panicked: %v", r)
+			err = panicError(r)
 		}
 	}()
 	return b.Commit(opts)
+}
+
+// panicError turns a recovered Pebble panic into an error, keeping an error
+// value's chain.
+func panicError(r any) error {
+	if err, ok := r.(error); ok {
+		return fmt.Errorf("pebble panicked: %w", err)
+	}
+	return fmt.Errorf("pebble panicked: %v", r)
 }
