@@ -242,3 +242,11 @@ func FuzzParse(f *testing.F) {
 		}
 	})
 }
+
+func TestObjectKeysFit(t *testing.T) {
+	for _, keys := range [][]string{rootKeys, voiceKeys, ivrKeys, smsKeys, whatsAppKeys, aiKeys, storageKeys, tierKeys} {
+		if len(keys) > maxMembers {
+			t.Errorf("%v: more keys than object.members holds", keys)
+		}
+	}
+}

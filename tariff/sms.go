@@ -58,43 +58,38 @@ func ucs2Units(r rune) int {
 // Parts are filled greedily, and a character (escape pair or surrogate pair)
 // never straddles two parts. It does not allocate.
 func CountSegments(text string) (segments int, enc Encoding) {
-	septets := 0
+	// One pass counts the total and, alongside, the greedy parts the text
+	// needs if the total turns out too long for a single segment.
+	total, parts, used := 0, 1, 0
 	for _, r := range text {
 		n := gsmSeptets(r)
 		if n == 0 {
 			return countUCS2(text), UCS2
 		}
-		septets += n
-	}
-	if septets <= gsm7Single {
-		return 1, GSM7
-	}
-	parts, used := 1, 0
-	for _, r := range text {
-		n := gsmSeptets(r)
+		total += n
 		if used+n > gsm7Part {
 			parts, used = parts+1, 0
 		}
 		used += n
 	}
+	if total <= gsm7Single {
+		return 1, GSM7
+	}
 	return parts, GSM7
 }
 
 func countUCS2(text string) int {
-	units := 0
-	for _, r := range text {
-		units += ucs2Units(r)
-	}
-	if units <= ucs2Single {
-		return 1
-	}
-	parts, used := 1, 0
+	total, parts, used := 0, 1, 0
 	for _, r := range text {
 		n := ucs2Units(r)
+		total += n
 		if used+n > ucs2Part {
 			parts, used = parts+1, 0
 		}
 		used += n
+	}
+	if total <= ucs2Single {
+		return 1
 	}
 	return parts
 }
