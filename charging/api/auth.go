@@ -32,8 +32,15 @@ func (s *Server) authorize(rt *route, r *request) error {
 	if !r.key.perms.has(rt.perm) {
 		return forbidden("this key's role lacks the permission " + rt.perm.String())
 	}
-	if rt.tenantAt >= 0 && !r.key.platform() && string(r.params[rt.tenantAt]) != r.key.tenant {
+	if rt.tenantAt < 0 {
+		return nil
+	}
+	t := r.params[rt.tenantAt]
+	if !r.key.platform() && string(t) != r.key.tenant {
 		return errForbiddenTenant
+	}
+	if err := checkID("tenant", t); err != nil {
+		return err
 	}
 	return nil
 }

@@ -93,6 +93,7 @@ func New(cfg Config) *Server {
 		// only for connections that are mid-request.
 		IdleTimeout:                   2 * time.Minute,
 		CloseOnShutdown:               true,
+		Logger:                        fasthttpLogger{cfg.Logger},
 		NoDefaultContentType:          true,
 		DisableHeaderNamesNormalizing: false,
 	}
@@ -284,4 +285,12 @@ func (s *Server) logAccess(r *request, rt *route, status int, start time.Time) {
 		slog.String("key", r.key.id),
 		slog.String("remote", r.ctx.RemoteIP().String()),
 	)
+}
+
+// fasthttpLogger sends fasthttp's own messages (connection errors, mostly
+// clients that went away or sent too much) to slog at debug level.
+type fasthttpLogger struct{ log *slog.Logger }
+
+func (l fasthttpLogger) Printf(format string, args ...any) {
+	l.log.Debug("fasthttp: " + fmt.Sprintf(format, args...))
 }
