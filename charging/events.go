@@ -1,8 +1,6 @@
 package charging
 
 import (
-	"strconv"
-
 	"github.com/salio/salio/reservation"
 	"github.com/salio/salio/tariff"
 )
@@ -219,7 +217,6 @@ func (o *op) chargeEvent(r *EventRequest, p *preparedEvent) (EventAnswer, error)
 	o.debit(x.costMicros)
 	tx := o.nextTx(&o.fx.tx, "charge", r.Service, x.item, -x.costMicros)
 	tx.QuantityMicros, tx.Unit, tx.Reference = x.quantityMicros, x.unit, r.EventID
-	tx.Description = eventDescription(r, p, &x)
 	o.fx.Transaction = tx
 	cdr := &o.fx.cdr
 	*cdr = CDR{
@@ -241,7 +238,7 @@ func (o *op) chargeEvent(r *EventRequest, p *preparedEvent) (EventAnswer, error)
 	}
 	w.events[r.EventID] = ans
 	e.idemCount.Add(1)
-	o.sh.Timers.Push(reservation.Timer{AtMs: o.now + e.cfg.Retention.Milliseconds(), Kind: reservation.TimerForgetEvent, Tenant: w.Tenant, Key: r.EventID})
+	o.sh.Forget.Push(reservation.Timer{AtMs: o.now + e.cfg.Retention.Milliseconds(), Kind: reservation.TimerForgetEvent, Tenant: w.Tenant, Key: r.EventID})
 	e.stats.eventsCharged.Add(1)
 	return *ans, nil
 }
@@ -257,18 +254,6 @@ func (o *op) refuseAsync(err error) (*Commit, error) {
 		return nil, err
 	}
 	return o.submit(), err
-}
-
-func eventDescription(r *EventRequest, p *preparedEvent, x *eventRating) string {
-	switch r.Service {
-	case "sms":
-		return "SMS to +" + p.dest + ", " + strconv.FormatInt(p.segments, 10) + " segment(s) " + p.encoding
-	case "whatsapp":
-		return "WhatsApp " + r.Category + " message to +" + p.dest
-	case "ai":
-		return "AI " + r.Model + ", " + strconv.FormatInt(r.InputTokens, 10) + " in / " + strconv.FormatInt(r.OutputTokens, 10) + " out tokens"
-	}
-	return "Storage " + tariff.FormatMicros(x.quantityMicros) + " GB"
 }
 
 // Rate answers what a session usage or an event would cost now. It charges nothing.
@@ -295,7 +280,7 @@ func (e *Engine) rateSession(s *StartRequest, seconds int64) (Quote, error) {
 		return Quote{}, err
 	}
 	t := w.tariff.current()
-	tier := t.Tiers()[t.TierIndex(w.LifetimeSpendMicros)]
+	tier := t.TierFor(w.LifetimeSpendMicros)
 	sh.Unlock()
 	rate, err := rateSession(t, s.Service, s.Direction, dest)
 	if err != nil {
@@ -328,7 +313,7 @@ func (e *Engine) rateEventQuote(r *EventRequest) (Quote, error) {
 		return Quote{}, err
 	}
 	t := w.tariff.current()
-	tier := t.Tiers()[t.TierIndex(w.LifetimeSpendMicros)]
+	tier := t.TierFor(w.LifetimeSpendMicros)
 	sh.Unlock()
 	x, err := rateEvent(t, r, &p, tier.MultiplierMicros)
 	if err != nil {

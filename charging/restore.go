@@ -58,7 +58,7 @@ func (r restorer) RestoreSession(ss SessionState) error {
 		r.e.sessions.Put(s.ID, s)
 		if s.Closed {
 			r.e.idemCount.Add(1)
-			sh.Timers.Push(reservation.Timer{AtMs: s.ClosedAt + ret, Kind: reservation.TimerForgetSession, Tenant: s.Tenant, Key: s.ID})
+			sh.Forget.Push(reservation.Timer{AtMs: s.ClosedAt + ret, Kind: reservation.TimerForgetSession, Tenant: s.Tenant, Key: s.ID})
 			return
 		}
 		if w.open == nil {
@@ -93,7 +93,7 @@ func (r restorer) RestoreEvent(a EventAnswer) error {
 		}
 		w.events[ans.EventID] = ans
 		r.e.idemCount.Add(1)
-		sh.Timers.Push(reservation.Timer{AtMs: ans.At + r.e.cfg.Retention.Milliseconds(), Kind: reservation.TimerForgetEvent, Tenant: ans.Tenant, Key: ans.EventID})
+		sh.Forget.Push(reservation.Timer{AtMs: ans.At + r.e.cfg.Retention.Milliseconds(), Kind: reservation.TimerForgetEvent, Tenant: ans.Tenant, Key: ans.EventID})
 	})
 }
 
@@ -105,7 +105,7 @@ func (r restorer) RestoreTopUp(t TopUpRecord) error {
 		}
 		w.topups[rec.Reference] = rec
 		r.e.idemCount.Add(1)
-		sh.Timers.Push(reservation.Timer{AtMs: rec.At + r.e.cfg.Retention.Milliseconds(), Kind: reservation.TimerForgetTopUp, Tenant: rec.Tenant, Key: rec.Reference})
+		sh.Forget.Push(reservation.Timer{AtMs: rec.At + r.e.cfg.Retention.Milliseconds(), Kind: reservation.TimerForgetTopUp, Tenant: rec.Tenant, Key: rec.Reference})
 	})
 }
 
@@ -129,6 +129,7 @@ func (e *Engine) verifyRecovered() error {
 	for i := 0; i < e.wallets.Len(); i++ {
 		sh := e.wallets.Shard(i)
 		sh.Lock()
+		sh.Forget.Sort() // recovery pushed retention deadlines in key order
 		var bad error
 		sh.Range(func(tenant string, w *wallet) bool {
 			var sum int64

@@ -396,7 +396,7 @@ func (o *op) closeSession(s *SessionState, termination string) {
 	}
 	o.fx.Session = s
 	e.idemCount.Add(1)
-	o.sh.Timers.Push(reservation.Timer{AtMs: o.now + e.cfg.Retention.Milliseconds(), Kind: reservation.TimerForgetSession, Tenant: s.Tenant, Key: s.ID})
+	o.sh.Forget.Push(reservation.Timer{AtMs: o.now + e.cfg.Retention.Milliseconds(), Kind: reservation.TimerForgetSession, Tenant: s.Tenant, Key: s.ID})
 }
 
 func sessionDescription(s *SessionState) string {

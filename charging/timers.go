@@ -44,13 +44,15 @@ func (e *Engine) RunTimers() {
 		sh := e.wallets.Shard(i)
 		sh.Lock()
 		now := e.nowMs()
-		for {
-			t, ok := sh.Timers.PopDue(now)
-			if !ok {
-				break
-			}
-			if c := e.fire(sh, t, now); c != nil {
-				last = c
+		for _, pop := range []func(int64) (reservation.Timer, bool){sh.Timers.PopDue, sh.Forget.PopDue} {
+			for {
+				t, ok := pop(now)
+				if !ok {
+					break
+				}
+				if c := e.fire(sh, t, now); c != nil {
+					last = c
+				}
 			}
 		}
 		sh.Unlock()

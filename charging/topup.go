@@ -59,5 +59,5 @@ func (e *Engine) rememberTopUp(o *op, rec *TopUpRecord) {
 	}
 	o.w.topups[rec.Reference] = rec
 	e.idemCount.Add(1)
-	o.sh.Timers.Push(reservation.Timer{AtMs: rec.At + e.cfg.Retention.Milliseconds(), Kind: reservation.TimerForgetTopUp, Tenant: rec.Tenant, Key: rec.Reference})
+	o.sh.Forget.Push(reservation.Timer{AtMs: rec.At + e.cfg.Retention.Milliseconds(), Kind: reservation.TimerForgetTopUp, Tenant: rec.Tenant, Key: rec.Reference})
 }

@@ -120,9 +120,8 @@ func (o *op) tariff() *tariff.Tariff { return o.w.tariff.current() }
 
 // tier returns the tier the wallet is in now under its current tariff.
 func (o *op) tier() (int, tariff.Tier) {
-	tiers := o.tariff().Tiers()
-	i := o.tariff().TierIndex(o.w.LifetimeSpendMicros)
-	return i, tiers[i]
+	t := o.tariff()
+	return t.TierIndex(o.w.LifetimeSpendMicros), t.TierFor(o.w.LifetimeSpendMicros)
 }
 
 func (o *op) emit(typ string, fill func(*WalletEvent)) {

@@ -18,7 +18,8 @@ type Table[W any] struct {
 type Shard[W any] struct {
 	mu      sync.Mutex
 	wallets map[string]*W
-	Timers  Timers
+	Timers  Timers   // expiry, grace, renewals: any order
+	Forget  Queue    // idempotency retention: pushed in time order
 	_       [40]byte // keep neighbouring shards' locks off one cache line
 }
 

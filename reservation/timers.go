@@ -1,6 +1,9 @@
 package reservation
 
-import "container/heap"
+import (
+	"container/heap"
+	"sort"
+)
 
 // TimerKind says what a deadline is for.
 type TimerKind uint8
@@ -62,4 +65,40 @@ func (h *timerHeap) Pop() any {
 	old[n-1] = Timer{}
 	*h = old[:n-1]
 	return x
+}
+
+// Queue is a FIFO of deadlines pushed in time order (idempotency retention):
+// O(1) where a heap would pay log n on millions of entries. An entry pushed
+// out of order only delays the entries behind it, never advances them.
+type Queue struct {
+	items []Timer
+	head  int
+}
+
+// Push appends a deadline.
+func (q *Queue) Push(x Timer) { q.items = append(q.items, x) }
+
+// PopDue removes and returns the front deadline if it is due at nowMs.
+func (q *Queue) PopDue(nowMs int64) (Timer, bool) {
+	if q.head == len(q.items) || q.items[q.head].AtMs > nowMs {
+		return Timer{}, false
+	}
+	x := q.items[q.head]
+	q.items[q.head] = Timer{}
+	q.head++
+	if q.head > 1024 && q.head*2 > len(q.items) { // compact: keep memory proportional to what is queued
+		n := copy(q.items, q.items[q.head:])
+		clear(q.items[n:])
+		q.items, q.head = q.items[:n], 0
+	}
+	return x, true
+}
+
+// Len returns the number of queued deadlines.
+func (q *Queue) Len() int { return len(q.items) - q.head }
+
+// Sort orders the queue by deadline (after recovery pushed it in key order).
+func (q *Queue) Sort() {
+	rest := q.items[q.head:]
+	sort.Slice(rest, func(i, j int) bool { return rest[i].AtMs < rest[j].AtMs })
 }
