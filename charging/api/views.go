@@ -68,7 +68,7 @@ func writeTransaction(e *enc, t *charging.Transaction) {
 		e.str("method", t.Method)
 	}
 	e.time("created_at", t.CreatedAt)
-	e.str("description", t.Description)
+	e.str("description", charging.Describe(t))
 }
 
 func writeRate(e *enc, r *charging.RateView) {
