@@ -164,18 +164,18 @@ type Relay struct {
 	started bool
 	stopped bool
 
+	bal *countingBalancer
+
 	// Owned by the loop goroutine.
-	cursor   uint64
-	items    []item
-	arena    []byte
-	msgs     []kafka.Message
-	hdrs     []kafka.Header
-	pend     []int32
-	call     []kafka.Message
-	backoff  time.Duration
-	failing  int // consecutive failures
-	lastWarn time.Time
-	lastRead time.Time
+	cursor    uint64
+	cur, next *batch // the batch in flight and the one read ahead
+	call      []kafka.Message
+	partBytes []int64
+	partIDs   []int
+	backoff   time.Duration
+	failing   int // consecutive failures
+	lastWarn  time.Time
+	lastRead  time.Time
 
 	// Metrics, read by Stats and the collectors.
 	published   atomic.Uint64
@@ -191,8 +191,7 @@ type Relay struct {
 
 const noOldest = math.MinInt64
 
-// item is one record of the batch in flight; its key, id and JSON value are
-// arena[keyOff:idOff], arena[idOff:valOff] and arena[valOff:valEnd].
+// item is one record of a batch (see batch for where its bytes are).
 type item struct {
 	seq                           uint64
 	atMs                          int64
@@ -238,6 +237,8 @@ func New(log Log, s Stream, cfg Config) (*Relay, error) {
 	}
 	r.logger = r.logger.With("component", "kafka-relay", "log", r.name, "topic", r.topic)
 	r.oldestMs.Store(noOldest)
+	r.cur, r.next = &batch{}, &batch{}
+	r.bal = &countingBalancer{Murmur2Balancer: kafka.Murmur2Balancer{Consistent: true}}
 
 	trCtx, trCancel := context.WithCancel(context.Background())
 	r.trCancel = trCancel
@@ -261,7 +262,7 @@ func New(log Log, s Stream, cfg Config) (*Relay, error) {
 		// kafka.Hash (FNV-1a) would be as consistent; murmur2 also agrees with
 		// the rest of the Kafka world. Keys are never nil, so Consistent only
 		// documents intent.
-		Balancer: kafka.Murmur2Balancer{Consistent: true},
+		Balancer: r.bal,
 		// The record is durable only once every in-sync replica has it.
 		RequiredAcks: kafka.RequireAll,
 		// Synchronous: WriteMessages returns each message's outcome, which
@@ -398,6 +399,33 @@ func (r *Relay) succeed() {
 	r.backoff = r.cfg.BackoffMin
 }
 
+// batch is one read of the log on its way to Kafka. Record i's key, id and
+// JSON value are arena[keyOff:idOff], arena[idOff:valOff] and
+// arena[valOff:valEnd]; msgs[i] holds them; pend lists, in log order, the
+// records neither acknowledged nor parked.
+type batch struct {
+	items []item
+	arena []byte
+	msgs  []kafka.Message
+	hdrs  []kafka.Header
+	pend  []int32
+	ready bool // read ahead, not yet published
+}
+
+// countingBalancer is the Writer's balancer. It remembers the partition
+// count kafka-go hands it so that the relay can size each call per partition.
+type countingBalancer struct {
+	kafka.Murmur2Balancer
+	n atomic.Int32
+}
+
+func (b *countingBalancer) Balance(msg kafka.Message, partitions ...int) int {
+	if n := int32(len(partitions)); b.n.Load() != n {
+		b.n.Store(n)
+	}
+	return b.Murmur2Balancer.Balance(msg, partitions...)
+}
+
 func (r *Relay) run(ctx context.Context) {
 	defer close(r.done)
 	for {
@@ -417,6 +445,7 @@ func (r *Relay) run(ctx context.Context) {
 	defer poll.Stop()
 	woken := true
 	for !r.stopping() && ctx.Err() == nil {
+		cur := r.cur
 		// The head tells an idle relay there is nothing to read without a
 		// read; a notification or a second without reading reads anyway.
 		if !woken && r.log.LogHead(r.name) <= r.cursor && time.Since(r.lastRead) < time.Second {
@@ -431,43 +460,65 @@ func (r *Relay) run(ctx context.Context) {
 			continue
 		}
 		woken = false
-		r.lastRead = time.Now()
-		if err := r.read(); err != nil {
-			if !r.fail(ctx, "reading the log", err) {
-				return
+		if !cur.ready {
+			r.lastRead = time.Now()
+			if err := r.read(cur, r.cursor); err != nil {
+				if !r.fail(ctx, "reading the log", err) {
+					return
+				}
+				continue
 			}
+		}
+		cur.ready = false
+		if len(cur.items) == 0 {
 			continue
 		}
-		if len(r.items) == 0 {
-			continue
+		// A full batch suggests more is waiting: read and encode the next
+		// one while this one is on the wire. It is used only if this one is
+		// entirely handled.
+		var ahead chan error
+		if len(cur.items) == r.cfg.BatchSize {
+			ahead = make(chan error, 1)
+			next, after := r.next, cur.items[len(cur.items)-1].seq
+			go func() { ahead <- r.read(next, after) }()
 		}
-		r.publish(ctx)
-		r.commit(ctx)
-		// A full batch suggests more is waiting.
-		woken = len(r.items) == r.cfg.BatchSize
+		r.oldestMs.Store(cur.items[0].atMs)
+		r.publish(ctx, cur)
+		r.commit(ctx, cur)
+		if ahead != nil {
+			err := <-ahead
+			if err == nil && len(cur.pend) == 0 && cur.arena != nil {
+				r.lastRead = time.Now()
+				r.next.ready = true
+				r.cur, r.next = r.next, cur
+				woken = true
+			}
+		}
 	}
 }
 
-// read loads the next batch after the cursor and encodes it.
-func (r *Relay) read() error {
-	r.items, r.arena = r.items[:0], r.arena[:0]
-	prev := r.cursor
+// read loads the records after seq after into b and encodes them. It runs
+// on the loop goroutine or, reading ahead, on its own while the loop
+// publishes another batch; it touches nothing but b.
+func (r *Relay) read(b *batch, after uint64) error {
+	b.items, b.arena, b.pend = b.items[:0], b.arena[:0], b.pend[:0]
+	prev := after
 	add := func(seq uint64, at int64, tenant, id string) (*item, error) {
 		if seq <= prev {
 			return nil, fmt.Errorf("log %s returned seq %d after %d", r.name, seq, prev)
 		}
 		prev = seq
-		r.items = append(r.items, item{seq: seq, atMs: at, keyOff: len(r.arena)})
-		it := &r.items[len(r.items)-1]
-		r.arena = append(r.arena, tenant...)
-		it.idOff = len(r.arena)
-		r.arena = append(r.arena, id...)
-		it.valOff = len(r.arena)
+		b.items = append(b.items, item{seq: seq, atMs: at, keyOff: len(b.arena)})
+		it := &b.items[len(b.items)-1]
+		b.arena = append(b.arena, tenant...)
+		it.idOff = len(b.arena)
+		b.arena = append(b.arena, id...)
+		it.valOff = len(b.arena)
 		return it, nil
 	}
 	switch r.stream {
 	case CDRs:
-		recs, err := r.log.ReadCDRs(r.cursor, r.cfg.BatchSize)
+		recs, err := r.log.ReadCDRs(after, r.cfg.BatchSize)
 		if err != nil {
 			return err
 		}
@@ -477,11 +528,11 @@ func (r *Relay) read() error {
 			if err != nil {
 				return err
 			}
-			r.arena = AppendCDRJSON(r.arena, c)
-			it.valEnd = len(r.arena)
+			b.arena = AppendCDRJSON(b.arena, c)
+			it.valEnd = len(b.arena)
 		}
 	case Events:
-		recs, err := r.log.ReadEvents(r.cursor, r.cfg.BatchSize)
+		recs, err := r.log.ReadEvents(after, r.cfg.BatchSize)
 		if err != nil {
 			return err
 		}
@@ -491,111 +542,141 @@ func (r *Relay) read() error {
 			if err != nil {
 				return err
 			}
-			r.arena = AppendEventJSON(r.arena, e)
-			it.valEnd = len(r.arena)
+			b.arena = AppendEventJSON(b.arena, e)
+			it.valEnd = len(b.arena)
 		}
 	}
-	n := len(r.items)
-	if cap(r.msgs) < n {
-		r.msgs = make([]kafka.Message, n)
-		r.hdrs = make([]kafka.Header, n)
+	n := len(b.items)
+	if cap(b.msgs) < n {
+		b.msgs = make([]kafka.Message, n)
+		b.hdrs = make([]kafka.Header, n)
 	}
-	r.msgs, r.hdrs, r.pend = r.msgs[:n], r.hdrs[:n], r.pend[:0]
-	for i := range r.items {
-		it := &r.items[i]
-		key := r.arena[it.keyOff:it.idOff:it.idOff]
-		id := r.arena[it.idOff:it.valOff:it.valOff]
-		val := r.arena[it.valOff:it.valEnd:it.valEnd]
-		r.hdrs[i] = kafka.Header{Key: r.header, Value: id}
-		r.msgs[i] = kafka.Message{Key: key, Value: val, Headers: r.hdrs[i : i+1 : i+1]}
+	b.msgs, b.hdrs = b.msgs[:n], b.hdrs[:n]
+	for i := range b.items {
+		it := &b.items[i]
+		key := b.arena[it.keyOff:it.idOff:it.idOff]
+		id := b.arena[it.idOff:it.valOff:it.valOff]
+		val := b.arena[it.valOff:it.valEnd:it.valEnd]
+		b.hdrs[i] = kafka.Header{Key: r.header, Value: id}
+		b.msgs[i] = kafka.Message{Key: key, Value: val, Headers: b.hdrs[i : i+1 : i+1]}
 		// kafka-go's Message.totalSize plus slack for the varints.
 		it.size = int64(len(key)+len(val)+len(id)+len(r.header)) + 64
-		r.pend = append(r.pend, int32(i))
-	}
-	if n > 0 {
-		r.oldestMs.Store(r.items[0].atMs)
+		b.pend = append(b.pend, int32(i))
 	}
 	return nil
 }
 
-// publish sends the batch until every record is acknowledged or parked, or
-// the relay is stopping (then after the first failure) or ctx is done.
-func (r *Relay) publish(ctx context.Context) {
+// chunk returns how many of b's first pending records go in the next call:
+// at most BatchSize records and, per partition, at most BatchBytes bytes, so
+// that the Writer makes exactly one produce batch per partition of the call.
+// Until the Writer has seen the partition count, the whole call is held to
+// BatchBytes.
+func (r *Relay) chunk(b *batch) int {
+	np := int(r.bal.n.Load())
+	if np > 0 && len(r.partIDs) != np {
+		r.partIDs, r.partBytes = make([]int, np), make([]int64, np)
+		for i := range r.partIDs {
+			r.partIDs[i] = i
+		}
+	}
+	clear(r.partBytes)
+	n, total := 0, int64(0)
+	for n < len(b.pend) && n < r.cfg.BatchSize {
+		i := b.pend[n]
+		s := b.items[i].size
+		if np > 0 {
+			p := r.bal.Murmur2Balancer.Balance(b.msgs[i], r.partIDs...)
+			if r.partBytes[p]+s > r.cfg.BatchBytes {
+				break
+			}
+			r.partBytes[p] += s
+		} else {
+			if total+s > r.cfg.BatchBytes {
+				break
+			}
+			total += s
+		}
+		n++
+	}
+	return n
+}
+
+// publish sends b until every record is acknowledged or parked, or the
+// relay is stopping (then after the first failure) or ctx is done.
+func (r *Relay) publish(ctx context.Context, b *batch) {
 	isolate := 0 // the first isolate pending records go one per call
-	for len(r.pend) > 0 {
+	for len(b.pend) > 0 {
 		if ctx.Err() != nil {
 			return
 		}
 		// A record that cannot fit in any batch is refused here, as the
 		// Writer would refuse it.
-		if it := &r.items[r.pend[0]]; it.size > r.cfg.BatchBytes {
-			if !r.park(ctx, r.pend[0], fmt.Sprintf("record of about %d bytes exceeds the batch limit of %d bytes (kafka: message too large)", it.size, r.cfg.BatchBytes)) {
+		if it := &b.items[b.pend[0]]; it.size > r.cfg.BatchBytes {
+			reason := fmt.Sprintf("record of about %d bytes exceeds the batch limit of %d bytes (kafka: message too large)", it.size, r.cfg.BatchBytes)
+			if !r.park(ctx, b, b.pend[0], reason) {
 				return
 			}
-			r.pend = r.pend[1:]
+			b.pend = b.pend[1:]
 			isolate = max(isolate-1, 0)
-			r.updateOldest()
+			r.updateOldest(b)
 			continue
 		}
-		n, bytes := 0, int64(0)
-		for n < len(r.pend) && n < r.cfg.BatchSize {
-			s := r.items[r.pend[n]].size
-			if s > r.cfg.BatchBytes || bytes+s > r.cfg.BatchBytes || (isolate > 0 && n == 1) {
-				break
-			}
-			bytes += s
-			n++
+		n := 1
+		if isolate == 0 {
+			n = r.chunk(b)
 		}
 		now := time.Now()
 		r.call = r.call[:0]
-		for _, i := range r.pend[:n] {
-			m := r.msgs[i]
+		for _, i := range b.pend[:n] {
+			m := b.msgs[i]
 			m.Time = now
 			r.call = append(r.call, m)
 		}
 		err := r.writer.WriteMessages(ctx, r.call...)
 		if ctx.Err() != nil {
-			// Abandoned: kafka-go may still hold the messages, so the
-			// buffers are not reused.
-			r.arena, r.msgs, r.hdrs, r.call = nil, nil, nil, nil
+			// Abandoned: kafka-go may still hold the messages, so these
+			// buffers are never reused.
+			*b = batch{}
+			r.call = nil
 			return
 		}
 		lat := time.Since(now)
 		r.batches.Add(1)
 		if err == nil {
-			for _, i := range r.pend[:n] {
-				r.items[i].state = acked
+			for _, i := range b.pend[:n] {
+				b.items[i].state = acked
 			}
 			r.published.Add(uint64(n))
 			r.lastLatency.Store(int64(lat))
 			r.latency.Observe(lat.Seconds())
-			r.pend = r.pend[n:]
+			b.pend = b.pend[n:]
 			isolate = max(isolate-n, 0)
-			r.updateOldest()
+			r.updateOldest(b)
 			r.succeed()
 			continue
 		}
 
-		// Sort out the call's records: acknowledged ones leave, refused
-		// ones are parked if they went alone, or else go again alone to
-		// find out which of them the broker refuses; the rest stay in place,
-		// before the records after them, and are retried after a backoff.
+		// Sort out the call's records: acknowledged ones leave; refused
+		// ones are parked if they went alone, or else go again one by one
+		// to find out which of them the broker refuses; the rest stay in
+		// place, before the records after them, and are retried after a
+		// backoff. (All records of one partition share their batch's fate.)
 		var werrs kafka.WriteErrors
 		perMsg := errors.As(err, &werrs) && len(werrs) == n
-		kept := r.pend[:0]
+		kept := b.pend[:0]
 		lastRefused, okCount, transient := -1, 0, false
 		var firstErr error
-		for j, i := range r.pend[:n] {
+		for j, i := range b.pend[:n] {
 			e := err
 			if perMsg {
 				e = werrs[j]
 			}
 			switch {
 			case e == nil:
-				r.items[i].state = acked
+				b.items[i].state = acked
 				okCount++
 			case refused(e) && n == 1:
-				if !r.park(ctx, i, "kafka refused the record: "+e.Error()) {
+				if !r.park(ctx, b, i, "kafka refused the record: "+e.Error()) {
 					kept = append(kept, i)
 					transient = true
 				}
@@ -616,8 +697,7 @@ func (r *Relay) publish(ctx context.Context) {
 			r.latency.Observe(lat.Seconds())
 		}
 		keptFromCall := len(kept)
-		kept = append(kept, r.pend[n:]...)
-		r.pend = kept
+		b.pend = append(kept, b.pend[n:]...)
 		if isolate > 0 { // n == 1
 			if keptFromCall == 0 {
 				isolate--
@@ -625,7 +705,7 @@ func (r *Relay) publish(ctx context.Context) {
 		} else {
 			isolate = lastRefused + 1
 		}
-		r.updateOldest()
+		r.updateOldest(b)
 		if !transient {
 			r.errs.Add(1)
 			continue
@@ -649,17 +729,16 @@ func refused(err error) bool {
 		errors.Is(err, kafka.InvalidRecord)
 }
 
-// park records item i as refused; false if the store failed and the relay
-// should give up on this batch for now.
-func (r *Relay) park(ctx context.Context, i int32, reason string) bool {
-	it := &r.items[i]
+// park records item i of b as refused; false if the store failed and the
+// relay is stopping.
+func (r *Relay) park(ctx context.Context, b *batch, i int32, reason string) bool {
+	it := &b.items[i]
 	for {
 		err := r.log.Park(r.name, it.seq, reason)
 		if err == nil {
 			it.state = parkedState
 			r.parked.Add(1)
-			id := string(r.arena[it.idOff:it.valOff])
-			r.logger.Error("kafka relay: record parked", "seq", it.seq, "id", id, "reason", reason)
+			r.logger.Error("kafka relay: record parked", "seq", it.seq, "id", string(b.arena[it.idOff:it.valOff]), "reason", reason)
 			return true
 		}
 		if r.stopping() || !r.fail(ctx, "parking a record", err) {
@@ -668,22 +747,22 @@ func (r *Relay) park(ctx context.Context, i int32, reason string) bool {
 	}
 }
 
-func (r *Relay) updateOldest() {
-	if len(r.pend) == 0 {
+func (r *Relay) updateOldest(b *batch) {
+	if len(b.pend) == 0 {
 		r.oldestMs.Store(noOldest)
 		return
 	}
-	r.oldestMs.Store(r.items[r.pend[0]].atMs)
+	r.oldestMs.Store(b.items[b.pend[0]].atMs)
 }
 
-// commit persists the cursor past the longest handled prefix of the batch.
-func (r *Relay) commit(ctx context.Context) {
+// commit persists the cursor past the longest handled prefix of b.
+func (r *Relay) commit(ctx context.Context, b *batch) {
 	k := 0
-	for k < len(r.items) && r.items[k].state != pending {
+	for k < len(b.items) && b.items[k].state != pending {
 		k++
 	}
 	if k > 0 {
-		seq := r.items[k-1].seq
+		seq := b.items[k-1].seq
 		for {
 			err := r.log.SetCursor(r.cursorName, seq)
 			if err == nil {
@@ -696,7 +775,7 @@ func (r *Relay) commit(ctx context.Context) {
 			}
 		}
 	}
-	if len(r.pend) == 0 {
+	if len(b.pend) == 0 {
 		r.oldestMs.Store(noOldest)
 	}
 }
