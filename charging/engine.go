@@ -161,6 +161,9 @@ func (e *Engine) wait(c *Commit) error {
 	if err := c.Wait(); err != nil {
 		return e.fail(err)
 	}
+	if e.cfg.OnLogCommitted != nil {
+		e.cfg.OnLogCommitted() // wake the Kafka relay: new log records may be durable
+	}
 	return nil
 }
 
