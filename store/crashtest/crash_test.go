@@ -43,6 +43,7 @@ type request struct {
 
 type server struct {
 	bin, dir, addr string
+	args           []string
 	cmd            *exec.Cmd
 	client         *http.Client
 }
@@ -69,7 +70,7 @@ func freeAddr(t *testing.T) string {
 
 func (s *server) start(t *testing.T) {
 	t.Helper()
-	s.cmd = exec.Command(s.bin, "serve", "--addr", s.addr, "--data-dir", s.dir)
+	s.cmd = exec.Command(s.bin, append([]string{"serve", "--addr", s.addr, "--data-dir", s.dir}, s.args...)...)
 	s.cmd.Env = append(os.Environ(), "SALIO_ADMIN_KEY="+adminKey)
 	logf, _ := os.OpenFile(filepath.Join(s.dir, "..", "server.log"), os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o644)
 	s.cmd.Stdout, s.cmd.Stderr = logf, logf
@@ -146,8 +147,20 @@ func TestCrashRecovery(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds and kills the server")
 	}
+	s := newServer(t)
+	crashRounds(t, s, *kills)
+	s.kill()
+}
+
+func newServer(t *testing.T, args ...string) *server {
 	dir := t.TempDir()
-	s := &server{bin: buildBinary(t), dir: filepath.Join(dir, "data"), addr: freeAddr(t), client: &http.Client{Timeout: 10 * time.Second}}
+	return &server{bin: buildBinary(t), dir: filepath.Join(dir, "data"), addr: freeAddr(t), args: args, client: &http.Client{Timeout: 10 * time.Second}}
+}
+
+// crashRounds creates tenants, then kills and restarts the server rounds
+// times under load, retrying and auditing after each restart. It returns
+// every request with its final outcome.
+func crashRounds(t *testing.T, s *server, rounds int) []*request {
 	s.start(t)
 	tenants := []string{"acme", "bongo", "chui", "duma", "eagle", "faru"}
 	for _, id := range tenants {
@@ -159,7 +172,7 @@ func TestCrashRecovery(t *testing.T) {
 	var acked, unknown int
 	var retryTime time.Duration
 	rng := rand.New(rand.NewPCG(1, 2))
-	for round := 0; round < *kills; round++ {
+	for round := 0; round < rounds; round++ {
 		reqs, sess := drive(s, tenants, round, time.Duration(100+rng.IntN(400))*time.Millisecond, sessions)
 		sessions = sess
 		s.kill()
@@ -187,12 +200,12 @@ func TestCrashRecovery(t *testing.T) {
 		}
 		auditMoney(t, s, tenants, sessions)
 		if t.Failed() {
-			t.Fatalf("round %d failed; server log in %s", round, filepath.Join(dir, "server.log"))
+			t.Fatalf("round %d failed; server log in %s", round, filepath.Join(s.dir, "..", "server.log"))
 		}
 	}
 	t.Logf("%d kills, %d requests: %d acknowledged before their kill, %d without an answer (retried: at most once); retries took %s",
-		*kills, len(all), acked, unknown, retryTime)
-	s.kill()
+		rounds, len(all), acked, unknown, retryTime)
+	return all
 }
 
 // drive runs concurrent clients for d and returns every request sent. The
