@@ -76,7 +76,59 @@ func appendPicos(dst []byte, v int64) []byte { return appendFixed(dst, v, 12, 4)
 func appendMultiplier(dst []byte, v int64) []byte { return appendFixed(dst, v, 6, 2) }
 
 // appendTime appends Unix milliseconds as RFC 3339 UTC with exactly three
-// fractional digits: "2026-11-24T06:30:00.123Z".
+// fractional digits: "2026-11-24T06:30:00.123Z". Years 0000–9999 are
+// formatted by hand (civil-from-days, H. Hinnant); others by package time.
 func appendTime(dst []byte, ms int64) []byte {
-	return time.UnixMilli(ms).UTC().AppendFormat(dst, "2006-01-02T15:04:05.000Z07:00")
+	const minMs, maxMs = -62167219200000, 253402300799999 // 0000-01-01 … 9999-12-31
+	if ms < minMs || ms > maxMs {
+		return time.UnixMilli(ms).UTC().AppendFormat(dst, "2006-01-02T15:04:05.000Z07:00")
+	}
+	days := ms / 86400000
+	rem := ms % 86400000
+	if rem < 0 {
+		rem += 86400000
+		days--
+	}
+	// civil from days since 1970-01-01
+	z := days + 719468
+	era := z / 146097
+	if z < 0 && z%146097 != 0 {
+		era--
+	}
+	doe := z - era*146097                                  // [0, 146096]
+	yoe := (doe - doe/1460 + doe/36524 - doe/146096) / 365 // [0, 399]
+	y := yoe + era*400
+	doy := doe - (365*yoe + yoe/4 - yoe/100) // [0, 365]
+	mp := (5*doy + 2) / 153                  // [0, 11]
+	d := doy - (153*mp+2)/5 + 1              // [1, 31]
+	m := mp + 3
+	if m > 12 {
+		m -= 12
+	}
+	if m <= 2 {
+		y++
+	}
+	sec := rem / 1000
+	var b [24]byte
+	put := func(i int, v int64, n int) {
+		for j := i + n - 1; j >= i; j-- {
+			b[j] = byte('0' + v%10)
+			v /= 10
+		}
+	}
+	put(0, y, 4)
+	b[4] = '-'
+	put(5, m, 2)
+	b[7] = '-'
+	put(8, d, 2)
+	b[10] = 'T'
+	put(11, sec/3600, 2)
+	b[13] = ':'
+	put(14, sec/60%60, 2)
+	b[16] = ':'
+	put(17, sec%60, 2)
+	b[19] = '.'
+	put(20, rem%1000, 3)
+	b[23] = 'Z'
+	return append(dst, b[:]...)
 }

@@ -231,3 +231,32 @@ func FuzzAppendString(f *testing.F) {
 		}
 	})
 }
+
+func TestAppendTimeMatchesPackageTime(t *testing.T) {
+	ref := func(ms int64) string {
+		return time.UnixMilli(ms).UTC().Format("2006-01-02T15:04:05.000Z07:00")
+	}
+	check := func(ms int64) {
+		if got, want := string(appendTime(nil, ms)), ref(ms); got != want {
+			t.Fatalf("%d: got %s want %s", ms, got, want)
+		}
+	}
+	for _, ms := range []int64{0, -1, 1, 86399999, 86400000, -86400000, -62167219200000, -62167219200001,
+		253402300799999, 253402300800000, 951782400000, 4107542400000, math.MaxInt64 / 1000, math.MinInt64 / 1000} {
+		check(ms)
+	}
+	for ms := int64(-62167219200000); ms < 253402300799999; ms += 86400000*17 + 3600007 {
+		check(ms)
+	}
+}
+
+func FuzzAppendTime(f *testing.F) {
+	f.Add(int64(1795501800123))
+	f.Fuzz(func(t *testing.T, ms int64) {
+		ms /= 1000 // keep within time.Time's range
+		want := time.UnixMilli(ms).UTC().Format("2006-01-02T15:04:05.000Z07:00")
+		if got := string(appendTime(nil, ms)); got != want {
+			t.Fatalf("%d: got %s want %s", ms, got, want)
+		}
+	})
+}

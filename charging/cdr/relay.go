@@ -84,6 +84,9 @@ type Config struct {
 
 	WriteTimeout time.Duration // one produce request; default 10 s
 	DialTimeout  time.Duration // connect, TLS and SASL; default 5 s
+	// MetadataTTL is how long topic metadata is cached: a topic created
+	// while the relay waits for it is used within it. Default 6 s.
+	MetadataTTL time.Duration
 
 	// PollInterval is how often an idle relay looks at the log head. Notify
 	// wakes it at once. Default 10 ms.
@@ -127,6 +130,7 @@ func (c *Config) setDefaults() {
 	def(&c.BatchTimeout, 2*time.Millisecond)
 	def(&c.WriteTimeout, 10*time.Second)
 	def(&c.DialTimeout, 5*time.Second)
+	def(&c.MetadataTTL, 6*time.Second)
 	def(&c.PollInterval, 10*time.Millisecond)
 	def(&c.BackoffMin, 50*time.Millisecond)
 	def(&c.BackoffMax, 5*time.Second)
@@ -244,6 +248,7 @@ func New(log Log, s Stream, cfg Config) (*Relay, error) {
 	r.trCancel = trCancel
 	r.transport = &kafka.Transport{
 		DialTimeout:    cfg.DialTimeout,
+		MetadataTTL:    cfg.MetadataTTL,
 		MetadataTopics: []string{r.topic},
 		ClientID:       cfg.ClientID,
 		TLS:            cfg.TLS,

@@ -1,8 +1,13 @@
 package cdr
 
 import (
+	"bufio"
 	"context"
 	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -11,6 +16,59 @@ import (
 
 	"github.com/salio/salio/charging"
 )
+
+// The benchmark can run the broker in a child process (this test binary
+// re-executed), as in MEASUREMENTS.md, so that the broker's own work is not
+// profiled with the relay's. The two still share the machine's cores.
+const kfakeChildEnv = "SALIO_CDR_KFAKE_CHILD"
+
+func TestMain(m *testing.M) {
+	if os.Getenv(kfakeChildEnv) != "" {
+		runKfakeChild()
+		return
+	}
+	os.Exit(m.Run())
+}
+
+// runKfakeChild serves a kfake cluster until stdin closes.
+func runKfakeChild() {
+	opts := []kfake.Opt{kfake.NumBrokers(1), kfake.SeedTopics(testPartitions, "salio.cdrs", "salio.events")}
+	if os.Getenv(kfakeChildEnv) == "blackhole" {
+		opts = append(opts, kfake.BlackholeProduce())
+	}
+	c, err := kfake.NewCluster(opts...)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	fmt.Println(strings.Join(c.ListenAddrs(), ","))
+	io.Copy(io.Discard, os.Stdin)
+	c.Close()
+}
+
+// childCluster starts a kfake broker in another process and returns its address.
+func childCluster(b *testing.B, mode string) []string {
+	cmd := exec.Command(os.Args[0])
+	cmd.Env = append(os.Environ(), kfakeChildEnv+"="+mode)
+	cmd.Stderr = os.Stderr
+	stdin, err := cmd.StdinPipe()
+	if err != nil {
+		b.Fatal(err)
+	}
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		b.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { stdin.Close(); cmd.Wait() })
+	line, err := bufio.NewReader(stdout).ReadString('\n')
+	if err != nil {
+		b.Fatal(err)
+	}
+	return strings.Split(strings.TrimSpace(line), ",")
+}
 
 // benchLog serves n CDRs built from a pool, as a store would: a fresh slice
 // per read.
@@ -39,37 +97,40 @@ func (l *benchLog) Park(string, uint64, string) error                      { ret
 func (l *benchLog) LogHead(string) uint64                                  { return l.n }
 
 // BenchmarkRelay publishes b.N CDRs (~480-byte JSON values, 8 tenants, 4
-// partitions, acks=all) from memory to an in-process kfake broker on
-// loopback and reports CDRs/s. Broker and relay share the machine's cores.
+// partitions, acks=all) from memory to a kfake broker on loopback and
+// reports CDRs/s. broker=inproc runs kfake in this process, broker=process
+// in a child process; blackhole makes kfake discard what it acknowledges.
 //
-//	go test -run XXX -bench Relay -benchtime 200000x ./charging/cdr/
+//	go test -run XXX -bench Relay -benchtime 300000x ./charging/cdr/
 func BenchmarkRelay(b *testing.B) {
 	for _, bc := range []struct {
-		batch     int
-		timeout   time.Duration
-		blackhole bool
+		broker  string // inproc | process | process-blackhole
+		batch   int
+		timeout time.Duration
 	}{
-		{500, 2 * time.Millisecond, false},
-		{2000, 2 * time.Millisecond, false},
-		{5000, 1 * time.Millisecond, false},
-		{5000, 2 * time.Millisecond, false},
-		{5000, 5 * time.Millisecond, false},
-		{10000, 2 * time.Millisecond, false},
-		{5000, 2 * time.Millisecond, true},
+		{"inproc", 500, 2 * time.Millisecond},
+		{"inproc", 2000, 2 * time.Millisecond},
+		{"inproc", 5000, 2 * time.Millisecond},
+		{"process", 2000, 2 * time.Millisecond},
+		{"process", 5000, 1 * time.Millisecond},
+		{"process", 5000, 2 * time.Millisecond},
+		{"process", 5000, 5 * time.Millisecond},
+		{"process-blackhole", 5000, 2 * time.Millisecond},
 	} {
-		name := fmt.Sprintf("batch=%d/timeout=%v", bc.batch, bc.timeout)
-		if bc.blackhole {
-			name += "/blackhole"
-		}
-		b.Run(name, func(b *testing.B) {
-			opts := []kfake.Opt{}
-			if bc.blackhole {
-				opts = append(opts, kfake.BlackholeProduce())
+		b.Run(fmt.Sprintf("broker=%s/batch=%d/timeout=%v", bc.broker, bc.batch, bc.timeout), func(b *testing.B) {
+			var addrs []string
+			switch bc.broker {
+			case "inproc":
+				c := newCluster(b)
+				defer c.Close()
+				addrs = c.ListenAddrs()
+			case "process":
+				addrs = childCluster(b, "store")
+			default:
+				addrs = childCluster(b, "blackhole")
 			}
-			c := newCluster(b, opts...)
-			defer c.Close()
 			log := &benchLog{pool: makeCDRs(0, 4096), n: uint64(b.N)}
-			cfg := testConfig(c.ListenAddrs())
+			cfg := testConfig(addrs)
 			cfg.BatchSize = bc.batch
 			cfg.BatchTimeout = bc.timeout
 			r, err := New(log, CDRs, cfg)

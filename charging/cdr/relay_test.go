@@ -593,3 +593,31 @@ func TestConfigErrors(t *testing.T) {
 	r.Stop() // never started
 	require.Error(t, r.Start(context.Background()))
 }
+
+// A missing topic is an outage like any other: retried, counted, never
+// parked; records flow once the topic exists.
+func TestRelayMissingTopic(t *testing.T) {
+	c := newCluster(t)
+	defer c.Close()
+	log := newMemLog()
+	log.appendEvents(charging.WalletEvent{ID: "e1", Tenant: "acme", Type: "blocked", At: 1})
+	cfg := testConfig(c.ListenAddrs())
+	cfg.EventTopic = "salio.events.v2"
+	cfg.MetadataTTL = 200 * time.Millisecond
+	r := startRelay(t, log, Events, cfg)
+	waitFor(t, 10*time.Second, "errors", func() bool { return r.Stats().Errors >= 2 })
+	require.Zero(t, log.cursor("kafka.events"))
+	require.Empty(t, log.parkedList())
+
+	cl, err := kgo.NewClient(kgo.SeedBrokers(c.ListenAddrs()...))
+	require.NoError(t, err)
+	defer cl.Close()
+	req := kmsg.NewPtrCreateTopicsRequest()
+	rt := kmsg.NewCreateTopicsRequestTopic()
+	rt.Topic, rt.NumPartitions, rt.ReplicationFactor = "salio.events.v2", testPartitions, 1
+	req.Topics = append(req.Topics, rt)
+	resp, err := req.RequestWith(context.Background(), cl)
+	require.NoError(t, err)
+	require.Zero(t, resp.Topics[0].ErrorCode)
+	waitFor(t, 15*time.Second, "cursor", func() bool { return log.cursor("kafka.events") == 1 })
+}
