@@ -2,11 +2,18 @@ package cdr
 
 import (
 	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/tls"
+	"crypto/x509"
+	"crypto/x509/pkix"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
+	"math/big"
 	"net"
 	"sort"
 	"strings"
@@ -525,8 +532,9 @@ func TestRelayCursorFollowsAcks(t *testing.T) {
 	require.True(t, sort.SliceIsSorted(log.setLog, func(i, j int) bool { return log.setLog[i] < log.setLog[j] }))
 }
 
-// A failing cursor write holds the relay back (the records are re-sent, as
-// duplicates, only after a restart) and is counted.
+// A failing cursor write is retried and counted; a relay that stops (or
+// crashes) before it succeeds sends the batch again after a restart: the
+// duplicates are byte-identical copies with the same ids.
 func TestRelayCursorWriteFailure(t *testing.T) {
 	c := newCluster(t)
 	defer c.Close()
@@ -537,9 +545,16 @@ func TestRelayCursorWriteFailure(t *testing.T) {
 	waitFor(t, 10*time.Second, "errors", func() bool { return r.Stats().Errors >= 2 })
 	require.EqualValues(t, 10, r.Stats().Published)
 	require.Zero(t, log.cursor("kafka.cdrs"))
+	r.Stop()
+	require.Zero(t, log.cursor("kafka.cdrs"))
+
 	log.failSet.Store(false)
+	r2 := startRelay(t, log, CDRs, testConfig(c.ListenAddrs()))
 	waitFor(t, 10*time.Second, "cursor", func() bool { return log.cursor("kafka.cdrs") == 10 })
-	require.Len(t, consumeAll(t, c.ListenAddrs(), "salio.cdrs"), 10)
+	require.EqualValues(t, 10, r2.Stats().Published)
+	recs := consumeAll(t, c.ListenAddrs(), "salio.cdrs")
+	require.Len(t, recs, 20)
+	require.Equal(t, 10, checkCDRs(t, log, recs, nil))
 }
 
 // Stop finishes the batch in flight: records read before Stop are all
@@ -620,4 +635,30 @@ func TestRelayMissingTopic(t *testing.T) {
 	require.NoError(t, err)
 	require.Zero(t, resp.Topics[0].ErrorCode)
 	waitFor(t, 15*time.Second, "cursor", func() bool { return log.cursor("kafka.events") == 1 })
+}
+
+func TestRelayTLS(t *testing.T) {
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	require.NoError(t, err)
+	tmpl := &x509.Certificate{
+		SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "kfake"},
+		IPAddresses: []net.IP{net.ParseIP("127.0.0.1")},
+		NotBefore:   time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour),
+		KeyUsage: x509.KeyUsageDigitalSignature, ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	require.NoError(t, err)
+	cert, err := x509.ParseCertificate(der)
+	require.NoError(t, err)
+	c := newCluster(t, kfake.TLS(&tls.Config{Certificates: []tls.Certificate{{Certificate: [][]byte{der}, PrivateKey: key}}}))
+	defer c.Close()
+
+	pool := x509.NewCertPool()
+	pool.AddCert(cert)
+	log := newMemLog()
+	log.appendCDRs(makeCDRs(0, 5)...)
+	cfg := testConfig(c.ListenAddrs())
+	cfg.TLS = &tls.Config{RootCAs: pool}
+	startRelay(t, log, CDRs, cfg)
+	waitFor(t, 10*time.Second, "cursor", func() bool { return log.cursor("kafka.cdrs") == 5 })
 }
