@@ -10,6 +10,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/salio/salio/charging"
+	"github.com/salio/salio/tariff"
 	"github.com/stretchr/testify/require"
 )
 
@@ -259,4 +260,19 @@ func FuzzAppendTime(f *testing.F) {
 			t.Fatalf("%d: got %s want %s", ms, got, want)
 		}
 	})
+}
+
+// The local appenders must print what the tariff package prints elsewhere in
+// the API.
+func TestFormatsMatchTariff(t *testing.T) {
+	defer func() {
+		if r := recover(); r != nil {
+			t.Skipf("tariff formatting not available: %v", r)
+		}
+	}()
+	for _, v := range []int64{0, 1, -1, 9, 10, 999999, 1000000, 1500000, 12500000, 20000000000, 123456789012345, math.MaxInt64, math.MinInt64 + 1} {
+		require.Equal(t, tariff.FormatMicros(v), string(appendMicros(nil, v)), "micros %d", v)
+		require.Equal(t, tariff.FormatPicos(v), string(appendPicos(nil, v)), "picos %d", v)
+		require.Equal(t, tariff.FormatMultiplier(v), string(appendMultiplier(nil, v)), "multiplier %d", v)
+	}
 }
