@@ -384,12 +384,12 @@ func (r *Relay) sleep(ctx context.Context, d time.Duration) bool {
 func (r *Relay) fail(ctx context.Context, what string, err error) bool {
 	r.errs.Add(1)
 	r.failing++
+	if r.backoff < r.cfg.BackoffMin {
+		r.backoff = r.cfg.BackoffMin
+	}
 	if r.failing == 1 || time.Since(r.lastWarn) >= 10*time.Second {
 		r.lastWarn = time.Now()
 		r.logger.Warn("kafka relay: "+what+" failed; retrying", "err", err, "failures", r.failing, "backoff", r.backoff)
-	}
-	if r.backoff < r.cfg.BackoffMin {
-		r.backoff = r.cfg.BackoffMin
 	}
 	ok := r.sleep(ctx, r.backoff)
 	r.backoff = min(2*r.backoff, r.cfg.BackoffMax)
@@ -454,14 +454,7 @@ func (r *Relay) run(ctx context.Context) {
 		// The head tells an idle relay there is nothing to read without a
 		// read; a notification or a second without reading reads anyway.
 		if !woken && r.log.LogHead(r.name) <= r.cursor && time.Since(r.lastRead) < time.Second {
-			poll.Reset(r.cfg.PollInterval)
-			select {
-			case <-poll.C:
-			case <-r.notify:
-				woken = true
-			case <-r.stopCh:
-			case <-ctx.Done():
-			}
+			woken = r.wait(ctx, poll)
 			continue
 		}
 		woken = false
@@ -476,6 +469,9 @@ func (r *Relay) run(ctx context.Context) {
 		}
 		cur.ready = false
 		if len(cur.items) == 0 {
+			// Nothing after the cursor although the head may say otherwise:
+			// wait rather than spin.
+			woken = r.wait(ctx, poll)
 			continue
 		}
 		// A full batch suggests more is waiting: read and encode the next
@@ -500,6 +496,20 @@ func (r *Relay) run(ctx context.Context) {
 			}
 		}
 	}
+}
+
+// wait sleeps one poll interval or until Notify, Stop or ctx; true if
+// notified.
+func (r *Relay) wait(ctx context.Context, poll *time.Timer) bool {
+	poll.Reset(r.cfg.PollInterval)
+	select {
+	case <-poll.C:
+	case <-r.notify:
+		return true
+	case <-r.stopCh:
+	case <-ctx.Done():
+	}
+	return false
 }
 
 // read loads the records after seq after into b and encodes them. It runs
