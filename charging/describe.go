@@ -1,7 +1,6 @@
 package charging
 
 import (
-	"strconv"
 	"strings"
 
 	"github.com/salio/salio/tariff"
@@ -24,6 +23,14 @@ func Describe(tx *Transaction) string {
 		return "AI " + strings.TrimPrefix(tx.Item, "ai.") + ", " + qty + " tokens"
 	case "storage":
 		return "Storage, " + qty + " GB"
+	case "voice":
+		return "Voice " + strings.TrimPrefix(tx.Item, "voice.") + " call, " + qty + " s"
+	case "ivr":
+		return "IVR session, " + qty + " s"
+	case "":
+		if tx.Type == "topup" {
+			return "Top-up via " + tx.Method
+		}
 	}
 	return tx.Type
 }
@@ -35,5 +42,3 @@ func FormatQuantity(micros int64) string {
 	s = strings.TrimRight(s, "0")
 	return strings.TrimSuffix(s, ".")
 }
-
-var _ = strconv.Itoa

@@ -172,11 +172,14 @@ func (e *Engine) nowMs() int64 { return e.clock.Now().UnixMilli() }
 // newID returns a process-unique id: base-36 of epoch<<40 | counter, with a
 // one-letter kind prefix. Ids never repeat across restarts because the store
 // increments the epoch at every open.
-func (e *Engine) newID(prefix byte) string {
+func (e *Engine) appendID(dst []byte, prefix byte) []byte {
 	n := e.idEpoch<<40 | e.idCounter.Add(1)
-	var buf [16]byte
-	buf[0] = prefix
-	return string(strconv.AppendUint(buf[:1], n, 36))
+	return strconv.AppendUint(append(dst, prefix), n, 36)
+}
+
+// id mints an id in the shard's arena (no allocation per id); the shard lock is held.
+func (o *op) id(prefix byte) string {
+	return o.sh.IDs.String(o.e.appendID(o.sh.IDs.Bytes(16), prefix))
 }
 
 // lockWallet locks tenant's shard and returns the wallet, or ErrNotFound with

@@ -186,13 +186,13 @@ func (e *Engine) applyEvent(r *EventRequest) (*Commit, EventAnswer, bool, error)
 	if err != nil {
 		return nil, EventAnswer{}, false, err
 	}
-	if prev := w.events[r.EventID]; prev != nil {
+	if prev, ok := w.events[r.EventID]; ok {
 		sh.Unlock()
 		if prev.Hash != p.hash {
 			return nil, EventAnswer{}, false, conflict("event_id " + r.EventID + " was used with another payload")
 		}
 		e.stats.replays.Add(1)
-		return nil, *prev, true, nil
+		return nil, prev, true, nil
 	}
 	o := e.newOp(sh, w)
 	ans, err := o.chargeEvent(r, &p)
@@ -227,16 +227,17 @@ func (o *op) chargeEvent(r *EventRequest, p *preparedEvent) (EventAnswer, error)
 	}
 	o.fx.CDR = cdr
 	o.usage(x.item, 1, x.quantityMicros, x.costMicros, x.unit)
-	ans := &EventAnswer{
+	ans := &o.fx.event
+	*ans = EventAnswer{
 		EventID: r.EventID, Tenant: w.Tenant, Hash: p.hash, At: o.now, AmountMicros: x.costMicros,
 		QuantityMicros: x.quantityMicros, Unit: x.unit, BalanceMicros: w.BalanceMicros, TransactionID: tx.ID,
 		Segments: p.segments, Encoding: p.encoding,
 	}
 	o.fx.Event = ans
 	if w.events == nil {
-		w.events = make(map[string]*EventAnswer)
+		w.events = make(map[string]EventAnswer)
 	}
-	w.events[r.EventID] = ans
+	w.events[r.EventID] = *ans
 	e.idemCount.Add(1)
 	o.sh.Forget.Push(reservation.Timer{AtMs: o.now + e.cfg.Retention.Milliseconds(), Kind: reservation.TimerForgetEvent, Tenant: w.Tenant, Key: r.EventID})
 	e.stats.eventsCharged.Add(1)

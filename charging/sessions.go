@@ -371,18 +371,14 @@ func (o *op) closeSession(s *SessionState, termination string) {
 	assert(s.Reserved == 0, "closing a session that still holds a reservation")
 	delete(w.open, s.ID)
 	s.Closed, s.ClosedAt, s.Termination, s.Granted = true, o.now, termination, 0
-	item := s.Service
-	if s.Service == "voice" {
-		item = "voice." + s.Direction
-	}
+	item := sessionItem(s)
 	billed := s.Rate.Billed(s.UsedSeconds)
 	tx := o.nextTx(&o.fx.tx, "charge", s.Service, item, -s.Charged)
 	tx.QuantityMicros, tx.Unit, tx.Reference = s.UsedSeconds*1_000_000, "second", s.ID
-	tx.Description = sessionDescription(s)
 	o.fx.Transaction = tx
 	cdr := &o.fx.cdr
 	*cdr = CDR{
-		ID: e.newID('c'), Tenant: w.Tenant, Kind: "session", SessionID: s.ID, Service: s.Service,
+		ID: o.id('c'), Tenant: w.Tenant, Kind: "session", SessionID: s.ID, Service: s.Service,
 		Direction: s.Direction, Destination: s.Destination, StartedAt: s.StartedAt, EndedAt: o.now,
 		UsageSeconds: s.UsedSeconds, BilledSeconds: billed, QuantityMicros: s.UsedSeconds * 1_000_000, Unit: "second",
 		RatePicos: s.Rate.PerMinutePicos, Tier: s.TierName, MultiplierMicros: s.MultiplierMicros,
@@ -399,11 +395,15 @@ func (o *op) closeSession(s *SessionState, termination string) {
 	o.sh.Forget.Push(reservation.Timer{AtMs: o.now + e.cfg.Retention.Milliseconds(), Kind: reservation.TimerForgetSession, Tenant: s.Tenant, Key: s.ID})
 }
 
-func sessionDescription(s *SessionState) string {
-	if s.Service == "ivr" {
-		return "IVR session, " + strconv.FormatInt(s.UsedSeconds, 10) + " s"
+// sessionItem is the usage item of a session (constant strings: no allocation).
+func sessionItem(s *SessionState) string {
+	switch {
+	case s.Service == "ivr":
+		return "ivr"
+	case s.Direction == "inbound":
+		return "voice.inbound"
 	}
-	return "Voice " + s.Direction + " call, +" + s.Destination + ", " + strconv.FormatInt(s.UsedSeconds, 10) + " s"
+	return "voice.outbound"
 }
 
 // Session returns a copy of a session's state.

@@ -72,7 +72,8 @@ func (e *Engine) fire(sh *reservation.Shard[wallet], t reservation.Timer, now in
 	if w == nil {
 		return nil
 	}
-	o := &op{e: e, sh: sh, w: w, now: now, fx: effectPool.Get().(*effectBuf)}
+	o := e.newOp(sh, w)
+	o.now = now
 	defer o.release()
 	switch t.Kind {
 	case reservation.TimerSessionExpiry:
@@ -98,8 +99,8 @@ func (e *Engine) fire(sh *reservation.Shard[wallet], t reservation.Timer, now in
 		}
 		o.renewNumber(n)
 	case reservation.TimerForgetEvent:
-		a := w.events[t.Key]
-		if a == nil || a.At+e.cfg.Retention.Milliseconds() > now {
+		a, ok := w.events[t.Key]
+		if !ok || a.At+e.cfg.Retention.Milliseconds() > now {
 			return nil
 		}
 		delete(w.events, t.Key)

@@ -33,7 +33,7 @@ func (e *Engine) TopUp(tenant string, r TopUpRequest) (TopUpResult, bool, error)
 		w.AutoRechargePendingRef = "" // the payment integration answered our request
 	}
 	tx := o.nextTx(&o.fx.tx, "topup", "", "", r.AmountMicros)
-	tx.Reference, tx.Method, tx.Description = r.Reference, r.Method, "Top-up via "+r.Method
+	tx.Reference, tx.Method = r.Reference, r.Method
 	o.fx.Transaction = tx
 	rec := &TopUpRecord{Tenant: tenant, Reference: r.Reference, AmountMicros: r.AmountMicros, Method: r.Method, At: o.now, Transaction: *tx}
 	e.rememberTopUp(o, rec)

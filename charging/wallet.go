@@ -14,7 +14,7 @@ type wallet struct {
 	WalletState
 	tariff  *tariffEntry
 	open    map[string]*SessionState // open sessions of this wallet
-	events  map[string]*EventAnswer  // event idempotency records within retention
+	events  map[string]EventAnswer   // event idempotency records within retention (by value: no allocation per event)
 	topups  map[string]*TopUpRecord  // top-up idempotency records within retention
 	numbers map[string]*NumberState
 }
@@ -56,6 +56,7 @@ type effectBuf struct {
 	event  EventAnswer
 	evbuf  [4]WalletEvent
 	usebuf [2]UsageDelta
+	op     op // the operation using this buffer: lives here so it is not allocated
 }
 
 var effectPool = sync.Pool{New: func() any { b := &effectBuf{}; b.reset(); return b }}
@@ -80,7 +81,8 @@ type op struct {
 
 func (e *Engine) newOp(sh *reservation.Shard[wallet], w *wallet) *op {
 	fx := effectPool.Get().(*effectBuf)
-	return &op{e: e, sh: sh, w: w, now: e.nowMs(), fx: fx}
+	fx.op = op{e: e, sh: sh, w: w, now: e.nowMs(), fx: fx}
+	return &fx.op
 }
 
 // push hands the effect to the sink while the wallet lock is held, so each
@@ -101,13 +103,13 @@ func (o *op) submit() *Commit {
 	return c
 }
 
-// release returns the buffer to the pool; the op must not be used after.
+// release returns the buffer, and with it the op, to the pool: nothing may
+// use the op after.
 func (o *op) release() {
-	if o.fx != nil {
-		o.fx.reset()
-		effectPool.Put(o.fx)
-		o.fx = nil
-	}
+	fx := o.fx
+	fx.reset()
+	fx.op = op{}
+	effectPool.Put(fx)
 }
 
 // abort unlocks without submitting anything (the operation changed nothing).
@@ -125,7 +127,7 @@ func (o *op) tier() (int, tariff.Tier) {
 }
 
 func (o *op) emit(typ string, fill func(*WalletEvent)) {
-	ev := WalletEvent{ID: o.e.newID('e'), Tenant: o.w.Tenant, Type: typ, At: o.now, BalanceMicros: o.w.BalanceMicros}
+	ev := WalletEvent{ID: o.id('e'), Tenant: o.w.Tenant, Type: typ, At: o.now, BalanceMicros: o.w.BalanceMicros}
 	if fill != nil {
 		fill(&ev)
 	}
@@ -231,7 +233,7 @@ func (o *op) maybeAutoRecharge() {
 	if len(recent) >= AutoRechargeMaxPerDay {
 		return
 	}
-	ref := o.e.newID('r')
+	ref := o.id('r')
 	w.AutoRechargePendingRef, w.AutoRechargePendingSince = ref, o.now
 	w.AutoRechargeRecent = append(w.AutoRechargeRecent, o.now)
 	o.emit("recharge_requested", func(ev *WalletEvent) {
@@ -251,7 +253,7 @@ func (w *wallet) pendingRecharge(nowMs int64) string {
 func (o *op) nextTx(tx *Transaction, typ, service, item string, amountMicros int64) *Transaction {
 	o.w.TxSeq++
 	*tx = Transaction{
-		ID: o.e.newID('t'), Tenant: o.w.Tenant, Seq: o.w.TxSeq, Type: typ, Service: service, Item: item,
+		ID: o.id('t'), Tenant: o.w.Tenant, Seq: o.w.TxSeq, Type: typ, Service: service, Item: item,
 		AmountMicros: amountMicros, BalanceAfterMicros: o.w.BalanceMicros, CreatedAt: o.now,
 	}
 	return tx

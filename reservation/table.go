@@ -18,8 +18,9 @@ type Table[W any] struct {
 type Shard[W any] struct {
 	mu      sync.Mutex
 	wallets map[string]*W
-	Timers  Timers   // expiry, grace, renewals: any order
-	Forget  Queue    // idempotency retention: pushed in time order
+	Timers  Timers // expiry, grace, renewals: any order
+	Forget  Queue  // idempotency retention: pushed in time order
+	IDs     StringArena
 	_       [40]byte // keep neighbouring shards' locks off one cache line
 }
 

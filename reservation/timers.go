@@ -1,9 +1,6 @@
 package reservation
 
-import (
-	"container/heap"
-	"sort"
-)
+import "sort"
 
 // TimerKind says what a deadline is for.
 type TimerKind uint8
@@ -27,18 +24,49 @@ type Timer struct {
 	Key    string
 }
 
-// Timers is a min-heap of deadlines. Guarded by its shard's lock.
-type Timers struct{ h timerHeap }
+// Timers is a min-heap of deadlines. Guarded by its shard's lock. It is
+// written out rather than built on container/heap, whose interface boxes every
+// pushed value (an allocation per session request).
+type Timers struct{ h []Timer }
 
 // Push adds a deadline.
-func (t *Timers) Push(x Timer) { heap.Push(&t.h, x) }
+func (t *Timers) Push(x Timer) {
+	t.h = append(t.h, x)
+	for i := len(t.h) - 1; i > 0; {
+		parent := (i - 1) / 2
+		if t.h[parent].AtMs <= t.h[i].AtMs {
+			break
+		}
+		t.h[parent], t.h[i] = t.h[i], t.h[parent]
+		i = parent
+	}
+}
 
 // PopDue removes and returns the earliest timer if it is due at nowMs.
 func (t *Timers) PopDue(nowMs int64) (Timer, bool) {
 	if len(t.h) == 0 || t.h[0].AtMs > nowMs {
 		return Timer{}, false
 	}
-	return heap.Pop(&t.h).(Timer), true
+	top := t.h[0]
+	last := len(t.h) - 1
+	t.h[0] = t.h[last]
+	t.h[last] = Timer{}
+	t.h = t.h[:last]
+	for i := 0; ; {
+		small, l, r := i, 2*i+1, 2*i+2
+		if l < last && t.h[l].AtMs < t.h[small].AtMs {
+			small = l
+		}
+		if r < last && t.h[r].AtMs < t.h[small].AtMs {
+			small = r
+		}
+		if small == i {
+			break
+		}
+		t.h[i], t.h[small] = t.h[small], t.h[i]
+		i = small
+	}
+	return top, true
 }
 
 // Len returns the number of pending timers.
@@ -50,21 +78,6 @@ func (t *Timers) Next() (int64, bool) {
 		return 0, false
 	}
 	return t.h[0].AtMs, true
-}
-
-type timerHeap []Timer
-
-func (h timerHeap) Len() int           { return len(h) }
-func (h timerHeap) Less(i, j int) bool { return h[i].AtMs < h[j].AtMs }
-func (h timerHeap) Swap(i, j int)      { h[i], h[j] = h[j], h[i] }
-func (h *timerHeap) Push(x any)        { *h = append(*h, x.(Timer)) }
-func (h *timerHeap) Pop() any {
-	old := *h
-	n := len(old)
-	x := old[n-1]
-	old[n-1] = Timer{}
-	*h = old[:n-1]
-	return x
 }
 
 // Queue is a FIFO of deadlines pushed in time order (idempotency retention):

@@ -1,0 +1,95 @@
+package reservation
+
+import (
+	"math/rand/v2"
+	"sort"
+	"testing"
+)
+
+// TestTimersOrder: deadlines come out in time order, only when due.
+func TestTimersOrder(t *testing.T) {
+	var tm Timers
+	rng := rand.New(rand.NewPCG(1, 2))
+	var want []int64
+	for i := 0; i < 5000; i++ {
+		at := rng.Int64N(1000)
+		want = append(want, at)
+		tm.Push(Timer{AtMs: at})
+	}
+	sort.Slice(want, func(i, j int) bool { return want[i] < want[j] })
+	if _, ok := tm.PopDue(-1); ok {
+		t.Fatal("popped a timer that is not due")
+	}
+	for i, w := range want {
+		x, ok := tm.PopDue(1000)
+		if !ok || x.AtMs != w {
+			t.Fatalf("pop %d: got %d %v, want %d", i, x.AtMs, ok, w)
+		}
+	}
+	if tm.Len() != 0 {
+		t.Fatal("heap not empty")
+	}
+}
+
+func TestQueueFIFO(t *testing.T) {
+	var q Queue
+	for i := int64(0); i < 3000; i++ {
+		q.Push(Timer{AtMs: i})
+	}
+	for i := int64(0); i < 3000; i++ {
+		x, ok := q.PopDue(i)
+		if !ok || x.AtMs != i {
+			t.Fatalf("pop %d: %v %v", i, x, ok)
+		}
+		if _, ok := q.PopDue(i); ok {
+			t.Fatal("popped before due")
+		}
+	}
+}
+
+func TestGrant(t *testing.T) {
+	// 60/60 at 0.05/min + 0.01 fee, in micros.
+	cost := func(d int64) (int64, error) {
+		if d == 0 {
+			return 0, nil
+		}
+		billed := int64(60)
+		if d > 60 {
+			billed = 60 + (d-60+59)/60*60
+		}
+		return billed*50_000/60 + 10_000, nil
+	}
+	cases := []struct{ used, req, budget, g, extra int64 }{
+		{0, 300, 1_000_000, 300, 260_000},
+		{0, 300, 60_000, 60, 60_000},
+		{0, 300, 59_999, 0, 0},
+		{10, 50, 0, 50, 0},      // seconds already paid by the increment
+		{10, 51, 0, 50, 0},      // one more second needs the next minute
+		{0, 300, -1, 0, 0},      // a wallet below its limit gets nothing
+		{0, 0, 1_000_000, 0, 0}, // nothing asked
+	}
+	for _, c := range cases {
+		g, extra, err := Grant(cost, c.used, c.req, c.budget)
+		if err != nil || g != c.g || extra != c.extra {
+			t.Errorf("Grant(used %d, req %d, budget %d) = %d, %d, %v; want %d, %d", c.used, c.req, c.budget, g, extra, err, c.g, c.extra)
+		}
+	}
+}
+
+func TestArenaStrings(t *testing.T) {
+	var a StringArena
+	seen := map[string]bool{}
+	for i := 0; i < 5000; i++ {
+		b := append(a.Bytes(16), byte('a'+i%26), byte(i), byte(i>>8))
+		s := a.String(b)
+		if len(s) != 3 || seen[s] && i < 26*256 {
+			continue
+		}
+		seen[s] = true
+	}
+	x := a.String(append(a.Bytes(16), "hello"...))
+	y := a.String(append(a.Bytes(16), "world"...))
+	if x != "hello" || y != "world" {
+		t.Fatalf("arena strings overlap: %q %q", x, y)
+	}
+}
