@@ -1,0 +1,153 @@
+package main
+
+import (
+	"bytes"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+)
+
+// buildSalio builds the binary once per test run.
+func buildSalio(t *testing.T) string {
+	t.Helper()
+	bin := filepath.Join(t.TempDir(), "salio")
+	out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput()
+	require.NoError(t, err, "%s", out)
+	return bin
+}
+
+func freeAddr(t *testing.T) string {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	defer ln.Close()
+	return ln.Addr().String()
+}
+
+// cleanEnv is the test's environment without any SALIO_* variable.
+func cleanEnv(extra ...string) []string {
+	var env []string
+	for _, kv := range os.Environ() {
+		if !strings.HasPrefix(kv, envPrefix) {
+			env = append(env, kv)
+		}
+	}
+	return append(env, extra...)
+}
+
+// running is a salio serve process.
+type running struct {
+	cmd    *exec.Cmd
+	out    *bytes.Buffer
+	base   string
+	waited chan error
+}
+
+func startServe(t *testing.T, bin, dir, addr string) *running {
+	t.Helper()
+	cmd := exec.Command(bin, "serve")
+	cmd.Dir = dir
+	cmd.Env = cleanEnv("SALIO_ADDR=" + addr)
+	out := &bytes.Buffer{}
+	cmd.Stdout, cmd.Stderr = out, out
+	require.NoError(t, cmd.Start())
+	r := &running{cmd: cmd, out: out, base: "http://" + addr, waited: make(chan error, 1)}
+	go func() { r.waited <- cmd.Wait() }()
+	t.Cleanup(func() { _ = cmd.Process.Kill() })
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		resp, err := http.Get(r.base + "/readyz")
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == 200 {
+				return r
+			}
+		}
+		select {
+		case err := <-r.waited:
+			t.Fatalf("salio exited: %v\n%s", err, out)
+		default:
+		}
+		require.True(t, time.Now().Before(deadline), "not ready: %s", out)
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// stop sends SIGTERM and requires exit 0.
+func (r *running) stop(t *testing.T) {
+	t.Helper()
+	require.NoError(t, r.cmd.Process.Signal(syscall.SIGTERM))
+	select {
+	case err := <-r.waited:
+		require.NoError(t, err, "exit status: %s", r.out)
+	case <-time.After(20 * time.Second):
+		t.Fatalf("no exit after SIGTERM: %s", r.out)
+	}
+}
+
+func get(t *testing.T, url, key string) (int, string) {
+	t.Helper()
+	req, err := http.NewRequest("GET", url, nil)
+	require.NoError(t, err)
+	if key != "" {
+		req.Header.Set("Authorization", "Bearer "+key)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(b)
+}
+
+// TestServeDefaults runs `salio serve` with no flags in an empty directory:
+// the defaults make ./salio-data with a 0600 admin key, the demo tariff is
+// loaded, /readyz is 200, and SIGTERM exits 0. A second start keeps the key.
+func TestServeDefaults(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and runs the binary")
+	}
+	bin := buildSalio(t)
+	dir := t.TempDir()
+	addr := freeAddr(t)
+	r := startServe(t, bin, dir, addr)
+
+	keyFile := filepath.Join(dir, "salio-data", "admin.key")
+	fi, err := os.Stat(keyFile)
+	require.NoError(t, err, "%s", r.out)
+	require.Equal(t, os.FileMode(0o600), fi.Mode().Perm())
+	raw, err := os.ReadFile(keyFile)
+	require.NoError(t, err)
+	key := strings.TrimSpace(string(raw))
+	require.True(t, strings.HasPrefix(key, "sk_"))
+	require.Contains(t, r.out.String(), keyFile)
+
+	code, body := get(t, r.base+"/v1/tariffs/standard", key)
+	require.Equal(t, 200, code, body)
+	require.Contains(t, body, `"id":"standard"`)
+	code, _ = get(t, r.base+"/v1/tariffs/standard", "")
+	require.Equal(t, 401, code)
+	code, _ = get(t, r.base+"/healthz", "")
+	require.Equal(t, 200, code)
+	code, body = get(t, r.base+"/metrics", "")
+	require.Equal(t, 200, code)
+	require.Contains(t, body, "salio_http_requests_total")
+	r.stop(t)
+
+	// Restart on the same data: the key stays valid, the file unchanged.
+	r = startServe(t, bin, dir, addr)
+	raw2, err := os.ReadFile(keyFile)
+	require.NoError(t, err)
+	require.Equal(t, raw, raw2)
+	code, _ = get(t, r.base+"/v1/tariffs/standard", key)
+	require.Equal(t, 200, code)
+	require.Contains(t, r.out.String(), "unchanged")
+	r.stop(t)
+}
