@@ -1,0 +1,18 @@
+// Command bench measures Salio layer by layer in one run and prints the
+// ratios between layers, so that a slow figure can be placed: is it HTTP,
+// the engine, the disk, or their composition?
+//
+//	(a) noop    a fasthttp handler that answers canned JSON, in a child
+//	            process, driven by the load generator: the HTTP limit here
+//	(b) engine  charging.Engine in-process with charging.DiscardSink
+//	(c) pebble  raw Pebble commits with pebble.Sync at concurrency 64
+//	(d) store   the store's group commit (Submit + Wait) at the same concurrency
+//	(e) server  `salio serve`, spawned, under the load generator
+//
+//	go run ./bench --duration 10s            # all layers, markdown on stdout
+//	go test -bench . -benchtime 2s ./bench    # in-process layers, 1k and 1M wallets
+//	bench/run.sh                             # regenerates BENCHMARKS.md
+//
+// Goals are reported, never asserted: a benchmark run on a shared two-core
+// machine is evidence, not a verdict.
+package main

@@ -1,0 +1,255 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"os"
+	"os/signal"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/salio/salio/loadtest/loadgen"
+)
+
+// options are the command's flags.
+type options struct {
+	duration      time.Duration
+	concurrency   int
+	tenants       int
+	batchSize     int
+	layers        map[string]bool
+	scenarios     []string
+	engineWallets []int
+	salioBin      string
+	durability    string
+	mdPath        string
+	jsonPath      string
+	progress      bool
+}
+
+func main() {
+	testing.Init() // testing.Benchmark reads -test.benchtime
+	serveAddr := flag.String("serve-noop", "", "internal: run the no-op server on this address")
+	var o options
+	flag.DurationVar(&o.duration, "duration", 10*time.Second, "length of each measurement")
+	flag.IntVar(&o.concurrency, "concurrency", 64, "connections (HTTP layers) and committers (disk layers)")
+	flag.IntVar(&o.tenants, "tenants", 1000, "tenants of the HTTP layers")
+	flag.IntVar(&o.batchSize, "batch-size", 100, "events per batch")
+	layers := flag.String("layers", "noop,server,pebble,store,engine", "layers to run")
+	scenarios := flag.String("scenarios", "sms,call-start,call-cycle,batch", "load scenarios of the HTTP layers")
+	wallets := flag.String("engine-wallets", "1000,1000000", "wallet counts of the in-process engine layer")
+	flag.StringVar(&o.salioBin, "salio-bin", "", "prebuilt salio binary (default: go build ./cmd/salio)")
+	flag.StringVar(&o.durability, "durability", "", "server --durability (sync|batch); empty = its default")
+	flag.StringVar(&o.mdPath, "md", "", "also write the markdown to this file")
+	flag.StringVar(&o.jsonPath, "json", "", "write all results as JSON to this file")
+	flag.Parse()
+	if *serveAddr != "" {
+		if err := serveNoop(*serveAddr, o.batchSize); err != nil {
+			fmt.Fprintln(os.Stderr, "noop:", err)
+			os.Exit(1)
+		}
+		return
+	}
+	o.layers = map[string]bool{}
+	for _, l := range strings.Split(*layers, ",") {
+		o.layers[strings.TrimSpace(l)] = true
+	}
+	o.scenarios = splitList(*scenarios)
+	for _, w := range splitList(*wallets) {
+		n, err := strconv.Atoi(w)
+		if err != nil || n <= 0 {
+			fmt.Fprintf(os.Stderr, "bench: bad --engine-wallets %q\n", w)
+			os.Exit(2)
+		}
+		o.engineWallets = append(o.engineWallets, n)
+	}
+	o.progress = loadgen.IsTerminal(os.Stderr)
+	ctx, cancel := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer cancel()
+
+	res := runAll(ctx, o)
+	md := res.markdown()
+	fmt.Print(md)
+	if o.mdPath != "" {
+		if err := os.WriteFile(o.mdPath, []byte(md), 0o644); err != nil {
+			fmt.Fprintln(os.Stderr, "bench:", err)
+		}
+	}
+	if o.jsonPath != "" {
+		b, _ := json.MarshalIndent(res, "", "  ")
+		if err := os.WriteFile(o.jsonPath, append(b, '\n'), 0o644); err != nil {
+			fmt.Fprintln(os.Stderr, "bench:", err)
+		}
+	}
+}
+
+func splitList(s string) []string {
+	var out []string
+	for _, x := range strings.Split(s, ",") {
+		if x = strings.TrimSpace(x); x != "" {
+			out = append(out, x)
+		}
+	}
+	return out
+}
+
+func logf(format string, args ...any) { fmt.Fprintf(os.Stderr, "bench: "+format+"\n", args...) }
+
+// runAll runs the chosen layers: the HTTP ones first, while this process is
+// still small, and the in-process engine last (its fixture holds a million
+// wallets).
+func runAll(ctx context.Context, o options) *results {
+	res := newResults(o)
+	if o.layers["noop"] {
+		runNoopLayer(ctx, o, res)
+	}
+	if o.layers["server"] {
+		runServerLayer(ctx, o, res)
+	}
+	for _, layer := range []string{"pebble", "store"} {
+		if !o.layers[layer] {
+			continue
+		}
+		dir, err := os.MkdirTemp("", "salio-bench-"+layer+"-")
+		if err != nil {
+			res.note("%s: %v", layer, err)
+			continue
+		}
+		logf("%s: %d committers for %v", layer, o.concurrency, o.duration)
+		run := runPebbleSync
+		if layer == "store" {
+			run = runStoreSafe
+		}
+		r, err := run(dir, o.concurrency, o.duration)
+		_ = os.RemoveAll(dir)
+		if err != nil {
+			res.note("%s: %v", layer, err)
+		}
+		if r.Commits > 0 {
+			res.Disk[layer] = &r
+		}
+	}
+	if o.layers["engine"] {
+		runEngineLayer(o, res)
+	}
+	return res
+}
+
+// runStoreSafe turns a panic of an unfinished store into an error.
+func runStoreSafe(dir string, conc int, d time.Duration) (r commitResult, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			err = fmt.Errorf("store panicked: %v", p)
+		}
+	}()
+	return runStore(dir, conc, d)
+}
+
+func loadConfig(o options, scenario string) loadgen.Config {
+	cfg := loadgen.Defaults()
+	cfg.Duration, cfg.Concurrency, cfg.Tenants = o.duration, o.concurrency, o.tenants
+	cfg.Scenario, cfg.BatchSize, cfg.Progress = scenario, o.batchSize, o.progress
+	cfg.Logf = logf
+	if scenario != "mixed" {
+		cfg.LowFundedPct = 0 // the benchmark measures charging, not refusals
+	}
+	return cfg
+}
+
+func runNoopLayer(ctx context.Context, o options, res *results) {
+	c, err := startNoop(o.batchSize)
+	if err != nil {
+		res.note("noop: %v", err)
+		return
+	}
+	defer c.stop()
+	for _, sc := range o.scenarios {
+		logf("noop: %s for %v", sc, o.duration)
+		cfg := loadConfig(o, sc)
+		cfg.Target, cfg.NoSetup, cfg.Audit = c.URL, true, false
+		rep, err := loadgen.Run(ctx, cfg)
+		if err != nil {
+			res.note("noop %s: %v", sc, err)
+			continue
+		}
+		res.Noop[sc] = summarize(sc, rep)
+	}
+}
+
+func runServerLayer(ctx context.Context, o options, res *results) {
+	srv, err := loadgen.Spawn(loadgen.SpawnOptions{Bin: o.salioBin, Durability: o.durability, Logf: logf})
+	if err != nil {
+		res.note("server: not measured: %v", firstLine(err.Error()))
+		return
+	}
+	defer func() {
+		if code := srv.Stop(); code != 0 {
+			res.note("server: exit code %d after SIGTERM", code)
+		}
+	}()
+	for _, sc := range o.scenarios {
+		logf("server: %s for %v", sc, o.duration)
+		cfg := loadConfig(o, sc)
+		cfg.Target, cfg.AdminKey = srv.URL, srv.AdminKey
+		rep, err := loadgen.Run(ctx, cfg)
+		if err != nil {
+			res.note("server %s: %v", sc, err)
+			continue
+		}
+		res.Server[sc] = summarize(sc, rep)
+		if !rep.OK() {
+			res.note("server %s: %s", sc, firstLine(strings.Join(rep.Failures, "; ")))
+		}
+		if srv.Exited() {
+			res.note("server died during %s:\n%s", sc, srv.LogTail(1500))
+			return
+		}
+	}
+}
+
+func firstLine(s string) string {
+	if i := strings.IndexByte(s, '\n'); i >= 0 {
+		return s[:i]
+	}
+	return s
+}
+
+func runEngineLayer(o options, res *results) {
+	if err := flag.Set("test.benchtime", o.duration.String()); err != nil {
+		res.note("engine: %v", err)
+	}
+	for _, n := range o.engineWallets {
+		logf("engine: creating %d wallets", n)
+		start := time.Now()
+		f, err := sharedFixture(n)
+		if err != nil {
+			res.note("engine: not measured: %v", err)
+			return
+		}
+		res.WalletBytes[n] = walletBytes{Idle: f.bytesPerWallet, WithTopUp: f.bytesPerWalletWithTopUp,
+			SetupSeconds: time.Since(start).Seconds()}
+		for _, w := range []struct {
+			name string
+			fn   func(*testing.B, *engineFixture)
+		}{{"event", benchEventDebits}, {"cycle", benchSessionCycles}, {"topup", benchTopUps}} {
+			logf("engine: %s, %d wallets, for %v", w.name, n, o.duration)
+			failures.Store(0)
+			r := testing.Benchmark(func(b *testing.B) { w.fn(b, f) })
+			if r.N == 0 {
+				res.note("engine %s: no result", w.name)
+				continue
+			}
+			if k := failures.Load(); k > 0 {
+				res.note("engine %s (%d wallets): %d operations failed", w.name, n, k)
+			}
+			res.Engine = append(res.Engine, engineResult{Op: w.name, Wallets: n, N: r.N,
+				NsPerOp: float64(r.T.Nanoseconds()) / float64(r.N), PerSec: float64(r.N) / r.T.Seconds(),
+				AllocsPerOp: r.AllocsPerOp(), BytesPerOp: r.AllocedBytesPerOp()})
+		}
+	}
+}

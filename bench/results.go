@@ -1,0 +1,328 @@
+package main
+
+import (
+	"bufio"
+	"fmt"
+	"os"
+	"runtime"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/salio/salio/loadtest/loadgen"
+)
+
+// results is everything one `go run ./bench` measured.
+type results struct {
+	Machine     machine                  `json:"machine"`
+	Duration    string                   `json:"duration_each"`
+	Concurrency int                      `json:"concurrency"`
+	Noop        map[string]*httpSummary  `json:"noop"`
+	Server      map[string]*httpSummary  `json:"server"`
+	Disk        map[string]*commitResult `json:"disk"` // "pebble", "store"
+	Engine      []engineResult           `json:"engine"`
+	WalletBytes map[int]walletBytes      `json:"wallet_bytes"`
+	Notes       []string                 `json:"notes,omitempty"`
+}
+
+type machine struct {
+	CPUs      int    `json:"cpus"`
+	CPUModel  string `json:"cpu_model"`
+	GoVersion string `json:"go_version"`
+	Date      string `json:"date"`
+}
+
+// httpSummary is one scenario against one HTTP layer.
+type httpSummary struct {
+	Scenario   string  `json:"scenario"`
+	RPS        float64 `json:"requests_per_s"`
+	Unit       string  `json:"unit"`       // what Throughput counts
+	Throughput float64 `json:"throughput"` // in the scenario's own unit
+	P50Ms      float64 `json:"p50_ms"`     // of the scenario's main request type
+	P99Ms      float64 `json:"p99_ms"`
+	P999Ms     float64 `json:"p999_ms"`
+	ErrorRate  float64 `json:"error_rate"`
+	ServerCPU  float64 `json:"server_cpu_cores"`
+	GenCPU     float64 `json:"generator_cpu_cores"`
+	RSSMiB     float64 `json:"server_rss_mib"`
+	AuditOK    bool    `json:"audit_ok"`
+	Audited    int     `json:"audited_tenants"`
+}
+
+type engineResult struct {
+	Op          string  `json:"op"`
+	Wallets     int     `json:"wallets"`
+	N           int     `json:"n"`
+	NsPerOp     float64 `json:"ns_per_op"`
+	PerSec      float64 `json:"per_s"`
+	AllocsPerOp int64   `json:"allocs_per_op"`
+	BytesPerOp  int64   `json:"bytes_per_op"`
+}
+
+type walletBytes struct {
+	Idle         float64 `json:"idle"`
+	WithTopUp    float64 `json:"with_one_topup"`
+	SetupSeconds float64 `json:"setup_seconds"`
+}
+
+func newResults(o options) *results {
+	return &results{Machine: machineInfo(), Duration: o.duration.String(), Concurrency: o.concurrency,
+		Noop: map[string]*httpSummary{}, Server: map[string]*httpSummary{}, Disk: map[string]*commitResult{},
+		WalletBytes: map[int]walletBytes{}}
+}
+
+func (r *results) note(format string, args ...any) {
+	msg := fmt.Sprintf(format, args...)
+	logf("%s", msg)
+	r.Notes = append(r.Notes, msg)
+}
+
+func machineInfo() machine {
+	m := machine{CPUs: runtime.NumCPU(), GoVersion: runtime.Version(), Date: time.Now().UTC().Format(time.RFC3339)}
+	if f, err := os.Open("/proc/cpuinfo"); err == nil {
+		defer f.Close()
+		sc := bufio.NewScanner(f)
+		for sc.Scan() {
+			if k, v, ok := strings.Cut(sc.Text(), ":"); ok && strings.TrimSpace(k) == "model name" {
+				m.CPUModel = strings.TrimSpace(v)
+				break
+			}
+		}
+	}
+	return m
+}
+
+// summarize reduces a load report to the scenario's headline figures: the
+// latency of its defining request and throughput in the goal's unit.
+func summarize(scenario string, rep *loadgen.Report) *httpSummary {
+	s := &httpSummary{Scenario: scenario, RPS: rep.RPS, ErrorRate: rep.ErrorRate,
+		ServerCPU: rep.Server.CPUCores, GenCPU: rep.Generator.CPUCores, RSSMiB: rep.Server.RSSBytes / (1 << 20),
+		AuditOK: rep.Audit.OK(), Audited: rep.Audit.Tenants}
+	var main loadgen.TypeStats
+	switch scenario {
+	case "sms":
+		main = rep.Type("sms")
+		s.Unit, s.Throughput = "SMS debits/s", main.RPS
+	case "call-start":
+		main = rep.Type("call_start")
+		s.Unit, s.Throughput = "call starts/s", main.RPS
+	case "call-cycle":
+		main = rep.Type("call_start")
+		s.Unit, s.Throughput = "call cycles/s", rep.Derived.CyclesPerSec
+	case "batch":
+		main = rep.Type("batch")
+		s.Unit, s.Throughput = "SMS segments/s", rep.Derived.SegmentsPerSec
+	default:
+		s.Unit, s.Throughput = "requests/s", rep.RPS
+		var all loadgen.TypeStats
+		for _, t := range rep.Types {
+			if t.Count > all.Count && !strings.HasPrefix(t.Type, "setup_") && !strings.HasPrefix(t.Type, "audit_") {
+				all = t
+			}
+		}
+		main = all
+	}
+	s.P50Ms, s.P99Ms, s.P999Ms = main.P50Ms, main.P99Ms, main.P999Ms
+	return s
+}
+
+func (r *results) engine(op string, wallets int) *engineResult {
+	for i := range r.Engine {
+		if r.Engine[i].Op == op && r.Engine[i].Wallets == wallets {
+			return &r.Engine[i]
+		}
+	}
+	return nil
+}
+
+// bestEngine is the op's result at the smallest wallet count measured.
+func (r *results) bestEngine(op string) *engineResult {
+	var best *engineResult
+	for i := range r.Engine {
+		if e := &r.Engine[i]; e.Op == op && (best == nil || e.Wallets < best.Wallets) {
+			best = e
+		}
+	}
+	return best
+}
+
+func num(v float64) string {
+	switch {
+	case v >= 1e6:
+		return fmt.Sprintf("%.2fM", v/1e6)
+	case v >= 1e4:
+		return fmt.Sprintf("%.1fk", v/1e3)
+	default:
+		return fmt.Sprintf("%.0f", v)
+	}
+}
+
+func ratio(a, b float64) string {
+	if a == 0 || b == 0 {
+		return "n/a"
+	}
+	return fmt.Sprintf("%.2f", a/b)
+}
+
+// markdown renders the run for BENCHMARKS.md and the terminal.
+func (r *results) markdown() string {
+	var b strings.Builder
+	p := func(format string, args ...any) { fmt.Fprintf(&b, format, args...) }
+	m := r.Machine
+	p("## Layers, measured side by side\n\n")
+	p("%d CPUs (%s), %s, %s; %s per measurement, concurrency %d.\n\n", m.CPUs, m.CPUModel, m.GoVersion, m.Date, r.Duration, r.Concurrency)
+
+	p("### HTTP: the no-op handler (a) and the server (e), same generator\n\n")
+	p("| scenario | layer | throughput | req/s | p50 ms | p99 ms | p99.9 ms | errors | server CPU | generator CPU | audit |\n")
+	p("|---|---|---|---|---|---|---|---|---|---|---|\n")
+	for _, sc := range r.scenarioNames() {
+		for _, l := range []struct {
+			name string
+			s    *httpSummary
+		}{{"no-op", r.Noop[sc]}, {"server", r.Server[sc]}} {
+			if l.s == nil {
+				continue
+			}
+			audit := "n/a"
+			if l.name == "server" {
+				audit = fmt.Sprintf("%v (%d tenants)", map[bool]string{true: "pass", false: "FAIL"}[l.s.AuditOK], l.s.Audited)
+			}
+			p("| %s | %s | %s %s | %s | %.2f | %.2f | %.2f | %.3f%% | %.2f cores | %.2f cores | %s |\n", sc, l.name,
+				num(l.s.Throughput), l.s.Unit, num(l.s.RPS), l.s.P50Ms, l.s.P99Ms, l.s.P999Ms, 100*l.s.ErrorRate,
+				l.s.ServerCPU, l.s.GenCPU, audit)
+		}
+	}
+
+	p("\n### Durable commits at concurrency %d: raw Pebble (c) and the store (d)\n\n", r.Concurrency)
+	p("| layer | commits/s | p50 ms | p99 ms | bytes/commit |\n|---|---|---|---|---|\n")
+	for _, l := range []string{"pebble", "store"} {
+		if d := r.Disk[l]; d != nil {
+			name := map[string]string{"pebble": "Pebble `Commit(pebble.Sync)`, ~500-byte batch", "store": "store `Submit` + `Wait`, one SMS debit's effect"}[l]
+			p("| %s | %s | %.2f | %.2f | %.0f |\n", name, num(d.PerSec), d.P50Ms, d.P99Ms, d.BytesPerOp)
+		}
+	}
+
+	p("\n### The engine in-process (b), `charging.DiscardSink`, `RunParallel` on %d CPUs\n\n", m.CPUs)
+	p("| operation | wallets | ops/s | ns/op | allocs/op | B/op |\n|---|---|---|---|---|---|\n")
+	for _, e := range r.Engine {
+		op := map[string]string{"event": "SMS event debit", "cycle": "session cycle (start, 2 updates, stop)", "topup": "top-up"}[e.Op]
+		p("| %s | %s | %s | %.0f | %d | %d |\n", op, num(float64(e.Wallets)), num(e.PerSec), e.NsPerOp, e.AllocsPerOp, e.BytesPerOp)
+	}
+	if len(r.WalletBytes) > 0 {
+		p("\n| wallets | live heap per idle wallet | with one top-up record | setup s |\n|---|---|---|---|\n")
+		keys := make([]int, 0, len(r.WalletBytes))
+		for k := range r.WalletBytes {
+			keys = append(keys, k)
+		}
+		sort.Ints(keys)
+		for _, k := range keys {
+			w := r.WalletBytes[k]
+			p("| %s | %.0f B | %.0f B | %.1f |\n", num(float64(k)), w.Idle, w.WithTopUp, w.SetupSeconds)
+		}
+	}
+
+	p("\n### Ratios\n\n")
+	for _, sc := range r.scenarioNames() {
+		if s, n := r.Server[sc], r.Noop[sc]; s != nil && n != nil {
+			p("- server / no-op, %s: **%s** (%s vs %s %s)\n", sc, ratio(s.Throughput, n.Throughput), num(s.Throughput), num(n.Throughput), s.Unit)
+		}
+	}
+	if s, pb := r.Disk["store"], r.Disk["pebble"]; s != nil && pb != nil {
+		p("- durable store / raw Pebble: **%s** (%s vs %s commits/s)\n", ratio(s.PerSec, pb.PerSec), num(s.PerSec), num(pb.PerSec))
+	}
+	if s, e := r.Server["sms"], r.bestEngine("event"); s != nil && e != nil {
+		p("- server / in-process engine, SMS debits: **%s** (%s vs %s/s)\n", ratio(s.Throughput, e.PerSec), num(s.Throughput), num(e.PerSec))
+	}
+	if s, e := r.Server["call-cycle"], r.bestEngine("cycle"); s != nil && e != nil {
+		p("- server / in-process engine, call cycles: **%s** (%s vs %s/s)\n", ratio(s.Throughput, e.PerSec), num(s.Throughput), num(e.PerSec))
+	}
+
+	p("\n### Goals (reported, not asserted)\n\n| goal | target | measured | met |\n|---|---|---|---|\n")
+	for _, g := range r.goals() {
+		p("| %s | %s | %s | %s |\n", g.name, g.target, g.measured, g.met)
+	}
+	if len(r.Notes) > 0 {
+		p("\n### Notes\n\n")
+		for _, n := range r.Notes {
+			p("- %s\n", strings.ReplaceAll(n, "\n", " "))
+		}
+	}
+	return b.String()
+}
+
+func (r *results) scenarioNames() []string {
+	seen := map[string]bool{}
+	var out []string
+	for _, sc := range []string{"sms", "call-start", "call-cycle", "batch", "mixed"} {
+		if r.Noop[sc] != nil || r.Server[sc] != nil {
+			seen[sc] = true
+			out = append(out, sc)
+		}
+	}
+	for sc := range r.Server {
+		if !seen[sc] {
+			out = append(out, sc)
+		}
+	}
+	return out
+}
+
+type goal struct{ name, target, measured, met string }
+
+func yes(ok bool) string {
+	if ok {
+		return "yes"
+	}
+	return "**no**"
+}
+
+// goals compares the run with the issue's targets; a goal whose layer did
+// not run says so.
+func (r *results) goals() []goal {
+	var gs []goal
+	httpGoal := func(sc, name string, minThroughput float64, ratioToo bool) {
+		s, n := r.Server[sc], r.Noop[sc]
+		if s == nil {
+			gs = append(gs, goal{name, fmt.Sprintf("≥ %s/s, p99 ≤ 5 ms", num(minThroughput)), "not measured", "–"})
+			return
+		}
+		ok := s.Throughput >= minThroughput && s.P99Ms <= 5
+		measured := fmt.Sprintf("%s %s, p99 %.2f ms", num(s.Throughput), s.Unit, s.P99Ms)
+		target := fmt.Sprintf("≥ %s/s, p99 ≤ 5 ms", num(minThroughput))
+		if ratioToo {
+			target += ", ≥ 0.5 × no-op"
+			if n != nil {
+				measured += fmt.Sprintf(", %s × no-op", ratio(s.Throughput, n.Throughput))
+				ok = ok && s.Throughput >= 0.5*n.Throughput
+			} else {
+				measured += ", no-op not measured"
+			}
+		}
+		gs = append(gs, goal{name, target, measured, yes(ok)})
+	}
+	httpGoal("sms", "SMS debits over HTTP", 50_000, true)
+	httpGoal("call-start", "call starts over HTTP", 50_000, true)
+	if s := r.Server["call-cycle"]; s != nil {
+		gs = append(gs, goal{"full call cycles over HTTP", "≥ 17.0k cycles/s", fmt.Sprintf("%s cycles/s", num(s.Throughput)), yes(s.Throughput >= 17_000)})
+	} else {
+		gs = append(gs, goal{"full call cycles over HTTP", "≥ 17.0k cycles/s", "not measured", "–"})
+	}
+	if s := r.Server["batch"]; s != nil {
+		gs = append(gs, goal{"batched SMS (100/batch)", "≥ 300k segments/s", fmt.Sprintf("%s segments/s", num(s.Throughput)), yes(s.Throughput >= 300_000)})
+	} else {
+		gs = append(gs, goal{"batched SMS (100/batch)", "≥ 300k segments/s", "not measured", "–"})
+	}
+	if w, ok := r.WalletBytes[1_000_000]; ok {
+		gs = append(gs, goal{"memory per idle wallet, 1M wallets", "≤ 500 B", fmt.Sprintf("%.0f B (%.0f B with a top-up record)", w.Idle, w.WithTopUp), yes(w.Idle <= 500)})
+	} else {
+		gs = append(gs, goal{"memory per idle wallet, 1M wallets", "≤ 500 B", "not measured", "–"})
+	}
+	if e := r.bestEngine("event"); e != nil {
+		gs = append(gs, goal{"engine event debits in-process", "≥ 1M/s, 0 allocs", fmt.Sprintf("%s/s (%s wallets), %d allocs", num(e.PerSec), num(float64(e.Wallets)), e.AllocsPerOp),
+			yes(e.PerSec >= 1_000_000 && e.AllocsPerOp == 0)})
+	}
+	if e := r.bestEngine("cycle"); e != nil {
+		gs = append(gs, goal{"engine session cycles in-process", "≥ 250k/s", fmt.Sprintf("%s/s (%s wallets)", num(e.PerSec), num(float64(e.Wallets))), yes(e.PerSec >= 250_000)})
+	}
+	return gs
+}
