@@ -107,17 +107,22 @@ func BenchmarkRelay(b *testing.B) {
 		broker  string // inproc | process | process-blackhole
 		batch   int
 		timeout time.Duration
+		codec   string
 	}{
-		{"inproc", 500, 2 * time.Millisecond},
-		{"inproc", 2000, 2 * time.Millisecond},
-		{"inproc", 5000, 2 * time.Millisecond},
-		{"process", 2000, 2 * time.Millisecond},
-		{"process", 5000, 1 * time.Millisecond},
-		{"process", 5000, 2 * time.Millisecond},
-		{"process", 5000, 5 * time.Millisecond},
-		{"process-blackhole", 5000, 2 * time.Millisecond},
+		{"inproc", 5000, 2 * time.Millisecond, "lz4"},
+		{"inproc", 5000, 2 * time.Millisecond, "none"},
+		{"process", 1000, 2 * time.Millisecond, "lz4"},
+		{"process", 2000, 2 * time.Millisecond, "lz4"},
+		{"process", 5000, 1 * time.Millisecond, "lz4"},
+		{"process", 5000, 2 * time.Millisecond, "lz4"},
+		{"process", 5000, 5 * time.Millisecond, "lz4"},
+		{"process", 5000, 2 * time.Millisecond, "snappy"},
+		{"process", 5000, 2 * time.Millisecond, "none"},
+		{"process-blackhole", 5000, 2 * time.Millisecond, "lz4"},
 	} {
-		b.Run(fmt.Sprintf("broker=%s/batch=%d/timeout=%v", bc.broker, bc.batch, bc.timeout), func(b *testing.B) {
+		name := fmt.Sprintf("broker=%s/batch=%d/timeout=%v", bc.broker, bc.batch, bc.timeout)
+		name += "/" + bc.codec
+		b.Run(name, func(b *testing.B) {
 			var addrs []string
 			switch bc.broker {
 			case "inproc":
@@ -133,6 +138,7 @@ func BenchmarkRelay(b *testing.B) {
 			cfg := testConfig(addrs)
 			cfg.BatchSize = bc.batch
 			cfg.BatchTimeout = bc.timeout
+			cfg.Compression = bc.codec
 			r, err := New(log, CDRs, cfg)
 			if err != nil {
 				b.Fatal(err)

@@ -8,6 +8,7 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"crypto/x509/pkix"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -455,7 +456,9 @@ func TestRelayParksRefusedRecords(t *testing.T) {
 	log := newMemLog()
 
 	huge := makeCDR(20)
-	huge.Destination = strings.Repeat("9", 40000) // over message.max.bytes
+	noise := make([]byte, 30000) // incompressible: over message.max.bytes even with lz4
+	rand.Read(noise)
+	huge.Destination = hex.EncodeToString(noise)
 	enormous := makeCDR(40)
 	enormous.Destination = strings.Repeat("8", 2000000) // over the writer's BatchBytes too
 	cs := makeCDRs(0, 60)
@@ -601,6 +604,8 @@ func TestConfigErrors(t *testing.T) {
 	_, err := New(newMemLog(), CDRs, Config{})
 	require.Error(t, err)
 	_, err = New(newMemLog(), CDRs, Config{Brokers: []string{"x:1"}, SASL: SASLConfig{Mechanism: "GSSAPI"}})
+	require.Error(t, err)
+	_, err = New(newMemLog(), CDRs, Config{Brokers: []string{"x:1"}, Compression: "brotli"})
 	require.Error(t, err)
 	r, err := New(newMemLog(), Events, Config{Brokers: []string{"x:1"}})
 	require.NoError(t, err)
