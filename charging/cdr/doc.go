@@ -98,8 +98,14 @@
 //
 // # Throughput
 //
-// One relay publishes >100,000 CDRs/s to a broker on loopback (see
-// relay_bench_test.go): what matters is records per call, since every call
-// waits out BatchTimeout for its partial batches, and reading and encoding
-// the next batch while the current one is on the wire.
+// BenchmarkRelay (relay_bench_test.go) publishes pre-built CDRs (~560-byte
+// messages, 8 tenants, 4 partitions, acks=all) from memory to a kfake
+// broker on loopback. On the 2-core development machine, shared with other
+// work, the defaults (BatchSize 5000, BatchTimeout 2 ms, lz4) reach about
+// 270,000 CDRs/s with the broker in another process and about 200,000 with
+// it in the test process; uncompressed, 80,000–130,000 (the broker's
+// per-byte work dominates). What matters: records per call (every call
+// waits out BatchTimeout for its partial batches, and calls are serial to
+// keep per-tenant order), reading and encoding the next batch while the
+// current one is on the wire, and compression.
 package cdr

@@ -67,7 +67,7 @@ type Config struct {
 
 	// BatchSize is the most records read from the log and handed to one
 	// WriteMessages call; it is also the Writer's per-partition BatchSize.
-	// Default 2000 (see relay_bench_test.go).
+	// Default 5000 (see relay_bench_test.go).
 	BatchSize int
 	// BatchBytes caps the sum of the messages' sizes in one WriteMessages
 	// call; it is also the Writer's BatchBytes. It must not exceed the
@@ -125,7 +125,7 @@ func (c *Config) setDefaults() {
 		c.EventTopic = "salio.events"
 	}
 	if c.BatchSize <= 0 {
-		c.BatchSize = 2000
+		c.BatchSize = 5000
 	}
 	if c.BatchBytes <= 0 {
 		c.BatchBytes = 1_000_000
