@@ -149,6 +149,13 @@ type AuditResult struct {
 	Failed       int      `json:"failed_tenants"`
 	Problems     []string `json:"problems,omitempty"` // the first few
 	Seconds      float64  `json:"seconds"`
+	// What the wallets looked like: evidence that 402, grace and blocked
+	// were reached, not only that the sums agree.
+	Statuses       map[string]int `json:"statuses,omitempty"`
+	Negative       int            `json:"negative_balances"`
+	LowestBalance  string         `json:"lowest_balance,omitempty"`
+	lowestMicros   int64
+	lowestAssigned bool
 }
 
 // OK reports a passed audit (or one that was not asked for).
@@ -186,9 +193,10 @@ func runAudit(rs *runState) AuditResult {
 				a := &rs.ts.acct[ti]
 				cl := clientLedger{TopUpMicros: a.topUpMicros.Load(), ChargedMicros: a.chargedMicros.Load(),
 					Uncertain: a.flags.Load()&flagUncertain != 0}
-				ntx, probs := auditOne(c, rs, rs.ts.id(ti), cl)
+				ntx, w, probs := auditOne(c, rs, rs.ts.id(ti), cl)
 				mu.Lock()
 				res.Transactions += int64(ntx)
+				res.noteWallet(w)
 				if cl.Uncertain {
 					res.Uncertain++
 				}
@@ -206,15 +214,39 @@ func runAudit(rs *runState) AuditResult {
 	}
 	wg.Wait()
 	res.Seconds = time.Since(start).Seconds()
+	if res.lowestAssigned {
+		res.LowestBalance = formatMicros(res.lowestMicros)
+	}
 	return res
 }
 
+// noteWallet counts a wallet's status and sign.
+func (a *AuditResult) noteWallet(w *walletDoc) {
+	if w == nil {
+		return
+	}
+	if a.Statuses == nil {
+		a.Statuses = map[string]int{}
+	}
+	a.Statuses[w.Status]++
+	b, err := parseMicros([]byte(w.Balance))
+	if err != nil {
+		return
+	}
+	if b < 0 {
+		a.Negative++
+	}
+	if !a.lowestAssigned || b < a.lowestMicros {
+		a.lowestMicros, a.lowestAssigned = b, true
+	}
+}
+
 // auditOne reads one tenant's wallet and whole history and checks it.
-func auditOne(c *conn, rs *runState, tenant string, cl clientLedger) (int, []string) {
+func auditOne(c *conn, rs *runState, tenant string, cl clientLedger) (int, *walletDoc, []string) {
 	var w walletDoc
 	path := "/v1/tenants/" + tenant + "/wallet"
 	if err := getJSON(c, rs, rtAuditWallet, path, &w); err != nil {
-		return 0, []string{err.Error()}
+		return 0, nil, []string{err.Error()}
 	}
 	var txs []txDoc
 	cursor := ""
@@ -225,18 +257,18 @@ func auditOne(c *conn, rs *runState, tenant string, cl clientLedger) (int, []str
 		}
 		var p txPage
 		if err := getJSON(c, rs, rtAuditTx, path, &p); err != nil {
-			return len(txs), []string{err.Error()}
+			return len(txs), &w, []string{err.Error()}
 		}
 		txs = append(txs, p.Items...)
 		if p.NextCursor == nil || *p.NextCursor == "" || len(p.Items) == 0 {
 			break
 		}
 		if *p.NextCursor == cursor || pages > 1_000_000 {
-			return len(txs), []string{"transactions: the cursor does not advance"}
+			return len(txs), &w, []string{"transactions: the cursor does not advance"}
 		}
 		cursor = *p.NextCursor
 	}
-	return len(txs), tenantAudit(w, txs, cl, graceOverdraftMicros)
+	return len(txs), &w, tenantAudit(w, txs, cl, graceOverdraftMicros)
 }
 
 func getJSON(c *conn, rs *runState, t reqType, path string, v any) error {

@@ -3,7 +3,6 @@ package loadgen
 import (
 	"bufio"
 	"bytes"
-	"sort"
 	"strconv"
 	"strings"
 	"syscall"
@@ -76,16 +75,6 @@ func scrapeMetrics(c *conn) ServerMetrics {
 		return ServerMetrics{}
 	}
 	return parseMetrics(body)
-}
-
-// backlogKeys lists the backlog series in a stable order.
-func (m ServerMetrics) backlogKeys() []string {
-	keys := make([]string, 0, len(m.Backlog))
-	for k := range m.Backlog {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }
 
 // selfCPU returns this process's user+system CPU time.

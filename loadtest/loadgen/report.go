@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"sort"
 	"strings"
 	"time"
 )
@@ -77,7 +78,10 @@ type ServerPhase struct {
 	CPUSeconds float64            `json:"cpu_seconds"`
 	CPUCores   float64            `json:"cpu_cores"` // cpu seconds per second of load
 	RSSBytes   float64            `json:"rss_bytes"`
-	Backlog    map[string]float64 `json:"backlog,omitempty"`
+	Backlog    map[string]float64 `json:"backlog,omitempty"` // when the load stopped
+	// BacklogAfter is the backlog once the audit finished: a relay that
+	// keeps up drains it meanwhile.
+	BacklogAfter map[string]float64 `json:"backlog_after_audit,omitempty"`
 }
 
 // GenPhase is the generator's own CPU over the load phase.
@@ -128,7 +132,9 @@ func (r *Report) WriteTable(w io.Writer) {
 		fmt.Fprintf(w, "%-19s %10d %10.0f %8.2f %8.2f %8.2f %8.2f %8.1f %8d %8d\n", t.Type, t.Count, t.RPS,
 			t.P50Ms, t.P90Ms, t.P99Ms, t.P999Ms, t.MaxMs, t.Errors, t.Refusals)
 	}
-	phase := func(t TypeStats) bool { return strings.HasPrefix(t.Type, "setup_") || strings.HasPrefix(t.Type, "audit_") }
+	phase := func(t TypeStats) bool {
+		return strings.HasPrefix(t.Type, "setup_") || strings.HasPrefix(t.Type, "audit_")
+	}
 	for _, t := range r.Types {
 		if !phase(t) {
 			row(t)
@@ -157,8 +163,11 @@ func (r *Report) WriteTable(w io.Writer) {
 	}
 	if r.Server.MetricsOK {
 		fmt.Fprintf(w, "\nserver: %.1f CPU s (%.2f cores), RSS %.0f MiB", r.Server.CPUSeconds, r.Server.CPUCores, r.Server.RSSBytes/(1<<20))
-		for k, v := range r.Server.Backlog {
-			fmt.Fprintf(w, ", %s %.0f", k, v)
+		for _, k := range sortedKeys(r.Server.Backlog) {
+			fmt.Fprintf(w, ", %s %.0f", k, r.Server.Backlog[k])
+			if v, ok := r.Server.BacklogAfter[k]; ok {
+				fmt.Fprintf(w, " (%.0f after the audit)", v)
+			}
 		}
 		fmt.Fprintln(w)
 	} else {
@@ -172,6 +181,18 @@ func (r *Report) WriteTable(w io.Writer) {
 	if a.Ran {
 		fmt.Fprintf(w, "\naudit: %d tenants, %d transactions in %.1f s; %d failed, %d with an unknown outcome (checked with ≥)\n",
 			a.Tenants, a.Transactions, a.Seconds, a.Failed, a.Uncertain)
+		if len(a.Statuses) > 0 {
+			keys := make([]string, 0, len(a.Statuses))
+			for k := range a.Statuses {
+				keys = append(keys, k)
+			}
+			sort.Strings(keys)
+			fmt.Fprintf(w, "  wallets by status:")
+			for _, k := range keys {
+				fmt.Fprintf(w, " %s %d", k, a.Statuses[k])
+			}
+			fmt.Fprintf(w, "; %d negative, lowest balance %s\n", a.Negative, a.LowestBalance)
+		}
 		for _, p := range a.Problems {
 			fmt.Fprintf(w, "  %s\n", p)
 		}
@@ -192,4 +213,13 @@ func (r *Report) WriteJSON(path string) error {
 		return err
 	}
 	return os.WriteFile(path, append(b, '\n'), 0o644)
+}
+
+func sortedKeys(m map[string]float64) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
 }

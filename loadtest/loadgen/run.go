@@ -139,6 +139,9 @@ func runAgainst(ctx context.Context, cfg Config, mix []mixEntry, srv *Server) (*
 	if cfg.Audit && !cfg.NoSetup {
 		cfg.Logf("audit")
 		rep.Audit = runAudit(rs)
+		if m := scrapeMetrics(mc); m.OK && rep.Server.MetricsOK {
+			rep.Server.BacklogAfter = m.Backlog
+		}
 		if !rep.Audit.OK() {
 			rep.Failures = append(rep.Failures, fmt.Sprintf("audit: %d of %d tenants break the money invariant", rep.Audit.Failed, rep.Audit.Tenants))
 		}
