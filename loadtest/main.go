@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"runtime/pprof"
 	"syscall"
 
 	"github.com/salio/salio/loadtest/loadgen"
@@ -48,6 +49,7 @@ func run(args []string) int {
 	out := fs.String("out", "", "write the report as JSON to this file")
 	quiet := fs.Bool("quiet", false, "no progress line even on a terminal")
 	fs.BoolVar(&cfg.NoSetup, "no-setup", false, "skip key and tenant setup and the audit (for a no-op server)")
+	cpuProfile := fs.String("cpuprofile", "", "write the generator's CPU profile to this file")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
@@ -65,6 +67,19 @@ func run(args []string) int {
 	cfg.Progress = !*quiet && loadgen.IsTerminal(os.Stderr)
 	cfg.Logf = func(format string, args ...any) { fmt.Fprintf(os.Stderr, "loadtest: "+format+"\n", args...) }
 
+	if *cpuProfile != "" {
+		f, err := os.Create(*cpuProfile)
+		if err != nil {
+			fmt.Fprintf(os.Stderr, "loadtest: %v\n", err)
+			return 2
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			fmt.Fprintf(os.Stderr, "loadtest: %v\n", err)
+			return 2
+		}
+		defer pprof.StopCPUProfile()
+	}
 	ctx, cancel := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer cancel()
 	rep, err := loadgen.Run(ctx, cfg)
