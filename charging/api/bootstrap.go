@@ -14,10 +14,6 @@ import (
 // BootstrapKeyID is the id of the admin key made at first start.
 const BootstrapKeyID = "admin"
 
-// minEnvKeyLen is the shortest SALIO_ADMIN_KEY accepted: an admin key is the
-// whole platform; 16 characters is the least a guess should have to beat.
-const minEnvKeyLen = 16
-
 // Bootstrap reports what BootstrapAdminKey did.
 type Bootstrap struct {
 	File    string // where the admin key was written ("" = not written this time)

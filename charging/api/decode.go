@@ -97,11 +97,6 @@ type objIter struct {
 	seen  [maxObjectKeys]uint64
 }
 
-// maxObjectKeys is how many keys an object's duplicate check remembers: no
-// request object has half as many fields, so an object with more has already
-// drawn an "unknown field" error.
-const maxObjectKeys = 24
-
 // object starts an object value; field names it in errors ("" = the body).
 func (d *decoder) object(it *objIter, field string) bool {
 	c := d.peek()

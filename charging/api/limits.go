@@ -1,6 +1,8 @@
 package api
 
 import (
+	"time"
+
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/salio/salio/charging"
@@ -111,8 +113,35 @@ const (
 	// deep recursion while it is refused.
 	maxJSONDepth = 16
 
+	// maxObjectKeys is how many keys of one object the duplicate check
+	// remembers: no request object has half as many fields, so an object
+	// with more has already drawn an "unknown field" error.
+	maxObjectKeys = 24
+
+	// minEnvKeyLen is the shortest SALIO_ADMIN_KEY accepted: an admin key is
+	// the whole platform; 16 characters is the least a guess should have to
+	// beat.
+	minEnvKeyLen = 16
+
 	// maxKeyHeaderLen bounds the bearer secret we hash; our keys are 46 bytes.
 	maxKeyHeaderLen = 256
+)
+
+// Connection limits of the fasthttp server.
+const (
+	// readTimeout and writeTimeout bound one request's read and its answer's
+	// write: a client that trickles a body or never reads its answer cannot
+	// pin a worker (slowloris). 1 MiB takes well under a second on any link
+	// a switch uses.
+	readTimeout  = 30 * time.Second
+	writeTimeout = 30 * time.Second
+	// idleTimeout closes idle keep-alive connections; switches reconnect at
+	// once, and graceful shutdown waits only for busy connections.
+	idleTimeout = 2 * time.Minute
+	// defaultShutdownTimeout bounds how long Shutdown waits for in-flight
+	// requests: a durable answer takes one group commit (milliseconds), so
+	// anything still busy after 30 s is stuck, not draining.
+	defaultShutdownTimeout = 30 * time.Second
 )
 
 // Limit names, the values of the limit label.

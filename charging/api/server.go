@@ -62,7 +62,7 @@ func New(cfg Config) *Server {
 		cfg.AccessLogSample = 1
 	}
 	if cfg.ShutdownTimeout <= 0 {
-		cfg.ShutdownTimeout = 30 * time.Second
+		cfg.ShutdownTimeout = defaultShutdownTimeout
 	}
 	s := &Server{
 		eng:          cfg.Engine,
@@ -83,19 +83,16 @@ func New(cfg Config) *Server {
 	s.metricsH = newMetricsHandler(cfg.Registry)
 	s.pool.New = func() any { return new(request) }
 	s.srv = &fasthttp.Server{
-		Handler:            s.handle,
-		ErrorHandler:       s.transportError,
-		Name:               "salio",
-		MaxRequestBodySize: s.limits.MaxBodyBytes,
-		ReadTimeout:        30 * time.Second,
-		WriteTimeout:       30 * time.Second,
-		// Idle keep-alive connections are closed after this; Shutdown waits
-		// only for connections that are mid-request.
-		IdleTimeout:                   2 * time.Minute,
-		CloseOnShutdown:               true,
-		Logger:                        fasthttpLogger{cfg.Logger},
-		NoDefaultContentType:          true,
-		DisableHeaderNamesNormalizing: false,
+		Handler:              s.handle,
+		ErrorHandler:         s.transportError,
+		Name:                 "salio",
+		MaxRequestBodySize:   s.limits.MaxBodyBytes,
+		ReadTimeout:          readTimeout,
+		WriteTimeout:         writeTimeout,
+		IdleTimeout:          idleTimeout,
+		CloseOnShutdown:      true,
+		Logger:               fasthttpLogger{cfg.Logger},
+		NoDefaultContentType: true,
 	}
 	return s
 }
