@@ -75,6 +75,7 @@ type app struct {
 	st     *store.Store
 	eng    *charging.Engine
 	srv    *api.Server
+	addr   string // where the API listens
 	relay  relay
 	served chan error
 }
@@ -88,6 +89,7 @@ func start(o *options, log *slog.Logger, stdout io.Writer) (*app, error) {
 	ok := false
 	defer func() {
 		if !ok {
+			a.stopRelay()
 			a.closeCore()
 		}
 	}()
@@ -128,6 +130,7 @@ func start(o *options, log *slog.Logger, stdout io.Writer) (*app, error) {
 	if err != nil {
 		return nil, err
 	}
+	a.addr = ln.Addr().String()
 	go func() { a.served <- a.srv.Serve(ln) }()
 	announce(stdout, ln.Addr().String(), o, boot)
 	ok = true
@@ -193,13 +196,18 @@ func (a *app) stop() error {
 	if err := <-a.served; err != nil {
 		errs = append(errs, err)
 	}
-	if a.relay != nil {
-		a.relay.Stop()
-	}
+	a.stopRelay()
 	if err := a.closeCore(); err != nil {
 		errs = append(errs, err)
 	}
 	return errors.Join(errs...)
+}
+
+// stopRelay stops the Kafka relay, if any, while the store is still open.
+func (a *app) stopRelay() {
+	if a.relay != nil {
+		a.relay.Stop()
+	}
 }
 
 // closeCore closes the engine, then the store (which flushes).
