@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -203,7 +204,7 @@ func (s *Server) handle(ctx *fasthttp.RequestCtx) {
 	case len(ctx.PostBody()) > s.limits.MaxBodyBytes:
 		// fasthttp refuses such a body while reading it; this catches a
 		// handler driven directly (tests, an embedding server).
-		err = tooLarge(limitBody, "the body is over the 1 MiB limit")
+		err = s.bodyTooLarge()
 	default:
 		r.route = rt
 		err = s.serve(rt, r)
@@ -260,7 +261,7 @@ func (s *Server) transportError(ctx *fasthttp.RequestCtx, err error) {
 	r.ctx = ctx
 	ae := invalid("", "malformed HTTP request")
 	if errors.Is(err, fasthttp.ErrBodyTooLarge) {
-		ae = tooLarge(limitBody, "the body is over the 1 MiB limit")
+		ae = s.bodyTooLarge()
 	}
 	if ae.limit != "" {
 		s.m.limitHit(ae.limit)
@@ -268,6 +269,10 @@ func (s *Server) transportError(ctx *fasthttp.RequestCtx, err error) {
 	e := r.begin()
 	appendError(e, ae)
 	r.reply(ae.status)
+}
+
+func (s *Server) bodyTooLarge() *apiError {
+	return tooLarge(limitBody, "the body is over the limit of "+strconv.Itoa(s.limits.MaxBodyBytes)+" bytes")
 }
 
 // logAccess writes one access-log line. Nothing secret is logged: the key
