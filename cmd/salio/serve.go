@@ -33,14 +33,16 @@ func serve(args []string, stdout, stderr io.Writer) int {
 		return 2
 	}
 	log := newLogger(o, stderr)
+	// Catch signals before starting: a SIGTERM during recovery is then
+	// honoured gracefully as soon as the server is up.
+	sig := make(chan os.Signal, 1)
+	signal.Notify(sig, syscall.SIGTERM, syscall.SIGINT)
+	defer signal.Stop(sig)
 	a, err := start(o, log, stdout)
 	if err != nil {
 		log.Error("salio: cannot start", "err", err)
 		return 1
 	}
-	sig := make(chan os.Signal, 1)
-	signal.Notify(sig, syscall.SIGTERM, syscall.SIGINT)
-	defer signal.Stop(sig)
 	code := 0
 	select {
 	case s := <-sig:
