@@ -164,7 +164,7 @@ func (s *Server) putRole(r *request) error {
 	if _, ok := builtin(name); ok {
 		return invalid("name", "a built-in role cannot be redefined")
 	}
-	set, _, err := s.decoder(r).decodeRole()
+	set, err := s.decoder(r).decodeRole()
 	if err != nil {
 		return err
 	}

@@ -309,10 +309,9 @@ func (d *decoder) keyTenant() (string, bool) {
 }
 
 // decodeRole decodes PUT /v1/tenants/{t}/roles/{name} {permissions}.
-func (d *decoder) decodeRole() (permSet, []string, *apiError) {
+func (d *decoder) decodeRole() (permSet, *apiError) {
 	var it objIter
 	var set permSet
-	var names []string
 	has := false
 	if d.object(&it, "") {
 		for d.next(&it) {
@@ -321,22 +320,22 @@ func (d *decoder) decodeRole() (permSet, []string, *apiError) {
 				continue
 			}
 			has = true
-			set, names = d.permissions()
+			set = d.permissions()
 		}
 	}
 	if e := d.finish(); e != nil {
-		return 0, nil, e
+		return 0, e
 	}
 	d.required(has, "permissions")
-	return set, names, d.err()
+	return set, d.err()
 }
 
-func (d *decoder) permissions() (permSet, []string) {
+func (d *decoder) permissions() permSet {
 	var ai arrIter
 	var set permSet
-	names := []string{}
+	n := 0
 	if !d.array(&ai, "permissions") {
-		return 0, nil
+		return 0
 	}
 	for d.elem(&ai) {
 		b, ok := d.str("permissions")
@@ -349,12 +348,12 @@ func (d *decoder) permissions() (permSet, []string) {
 			d.bad("permissions", "unknown permission "+string(b))
 		case set.has(p):
 			d.bad("permissions", "duplicate permission "+string(b))
-		case len(names) == maxPermissions:
+		case n == maxPermissions:
 			d.setErr(overLimit(limitList, "permissions", "too many permissions"))
 		default:
 			set |= p.bit()
-			names = append(names, p.String())
+			n++
 		}
 	}
-	return set, names
+	return set
 }
