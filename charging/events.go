@@ -51,6 +51,9 @@ func prepareEvent(r *EventRequest) (preparedEvent, error) {
 			p.segments, p.encoding = r.Segments, enc
 		}
 		h = h.str(dest).int(p.segments).str(p.encoding)
+		if r.HasText { // the text is the payload: another text is another event
+			h = h.str(r.Text)
+		}
 	case "whatsapp":
 		dest, err := tariff.NormalizeDestination(r.Destination)
 		if err != nil {
