@@ -1,0 +1,86 @@
+package main
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/salio/salio/loadtest/loadgen"
+)
+
+func TestIDArenaIDsAreUniqueAndFixedWidth(t *testing.T) {
+	a, b := newIDArena(1000, "e"), newIDArena(10, "e")
+	seen := map[string]bool{}
+	for i := range 1000 {
+		id := a.id(i)
+		if seen[id] || len(id) != a.width {
+			t.Fatalf("id %q repeated or of the wrong width", id)
+		}
+		seen[id] = true
+	}
+	for i := range 10 {
+		if seen[b.id(i)] {
+			t.Fatalf("a second arena repeats %q", b.id(i))
+		}
+	}
+}
+
+// TestNoopServerDrivesEveryScenario checks that the canned answers carry
+// what the generator reads: sessions cycle, batches split into items.
+func TestNoopServerDrivesEveryScenario(t *testing.T) {
+	addr, err := loadgen.FreeAddr()
+	if err != nil {
+		t.Fatal(err)
+	}
+	go func() { _ = serveNoop(addr, 20) }()
+	time.Sleep(100 * time.Millisecond)
+	for _, sc := range []string{"sms", "call-start", "call-cycle", "batch", "mixed"} {
+		cfg := loadgen.Defaults()
+		cfg.Target, cfg.NoSetup, cfg.Audit = "http://"+addr, true, false
+		cfg.Scenario, cfg.Duration, cfg.Concurrency, cfg.BatchSize, cfg.Tenants = sc, 200*time.Millisecond, 4, 20, 50
+		rep, err := loadgen.Run(context.Background(), cfg)
+		if err != nil {
+			t.Fatal(sc, err)
+		}
+		if !rep.OK() || rep.Errors != 0 {
+			t.Errorf("%s: %v %+v", sc, rep.Failures, rep.ErrorsBy)
+		}
+		s := summarize(sc, rep)
+		if s.Throughput <= 0 || !rep.Server.MetricsOK {
+			t.Errorf("%s: throughput %v, metrics %v", sc, s.Throughput, rep.Server.MetricsOK)
+		}
+	}
+}
+
+func TestDiskLayersShort(t *testing.T) {
+	if testing.Short() {
+		t.Skip("writes to disk")
+	}
+	p, err := runPebbleSync(t.TempDir(), 8, 300*time.Millisecond)
+	if err != nil || p.Commits == 0 || p.BytesPerOp < 400 {
+		t.Fatalf("pebble: %+v %v", p, err)
+	}
+	s, err := runStoreSafe(t.TempDir(), 8, 300*time.Millisecond)
+	if err != nil || s.Commits == 0 {
+		t.Fatalf("store: %+v %v", s, err)
+	}
+}
+
+func TestMarkdownHasRatiosAndGoals(t *testing.T) {
+	r := newResults(options{duration: time.Second, concurrency: 64})
+	r.Noop["sms"] = &httpSummary{Scenario: "sms", Unit: "SMS debits/s", Throughput: 80_000, RPS: 80_000, P99Ms: 3}
+	r.Server["sms"] = &httpSummary{Scenario: "sms", Unit: "SMS debits/s", Throughput: 60_000, RPS: 60_000, P99Ms: 4, AuditOK: true}
+	r.Disk["pebble"] = &commitResult{PerSec: 36_000}
+	r.Disk["store"] = &commitResult{PerSec: 90_000}
+	r.Engine = []engineResult{{Op: "event", Wallets: 1000, PerSec: 1_200_000}}
+	r.WalletBytes[1_000_000] = walletBytes{Idle: 420}
+	md := r.markdown()
+	for _, want := range []string{"server / no-op, sms: **0.75**", "durable store / raw Pebble: **2.50**",
+		"server / in-process engine, SMS debits: **0.05**", "| SMS debits over HTTP | ≥ 50.0k/s, p99 ≤ 5 ms, ≥ 0.5 × no-op | 60.0k SMS debits/s, p99 4.00 ms, 0.75 × no-op | yes |",
+		"| memory per idle wallet, 1M wallets | ≤ 500 B | 420 B", "| full call cycles over HTTP | ≥ 17.0k cycles/s | not measured |"} {
+		if !strings.Contains(md, want) {
+			t.Errorf("markdown lacks %q:\n%s", want, md)
+		}
+	}
+}
