@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/signal"
 	"runtime/pprof"
+	"strings"
 	"syscall"
 
 	"github.com/salio/salio/loadtest/loadgen"
@@ -23,6 +24,7 @@ func run(args []string) int {
 	fs := flag.NewFlagSet("loadtest", flag.ContinueOnError)
 	fs.StringVar(&cfg.Target, "target", "http://127.0.0.1:8080", "server base URL (ignored with --spawn)")
 	fs.StringVar(&cfg.AdminKey, "key", os.Getenv("SALIO_ADMIN_KEY"), "admin key (default $SALIO_ADMIN_KEY)")
+	keyFile := fs.String("key-file", "", "read the admin key from this file (default without --key: ./salio-data/admin.key if present)")
 	fs.BoolVar(&cfg.Spawn, "spawn", false, "build and start salio serve on a temp data dir and a free port, stop it at the end")
 	fs.StringVar(&cfg.Kafka, "kafka", "", `with --spawn: "embedded" (in-process kfake broker) or a broker list; empty = off`)
 	fs.StringVar(&cfg.Durability, "durability", "", "with --spawn: passed as --durability (sync|batch)")
@@ -64,6 +66,12 @@ func run(args []string) int {
 		}
 		*a.dst = v
 	}
+	if key, err := adminKey(cfg.AdminKey, *keyFile); err != nil {
+		fmt.Fprintf(os.Stderr, "loadtest: %v\n", err)
+		return 2
+	} else if !cfg.Spawn {
+		cfg.AdminKey = key
+	}
 	cfg.Progress = !*quiet && loadgen.IsTerminal(os.Stderr)
 	cfg.Logf = func(format string, args ...any) { fmt.Fprintf(os.Stderr, "loadtest: "+format+"\n", args...) }
 
@@ -99,4 +107,26 @@ func run(args []string) int {
 		return 1
 	}
 	return 0
+}
+
+// defaultKeyFile is where `salio serve` with no flags writes its admin key.
+const defaultKeyFile = "salio-data/admin.key"
+
+// adminKey is --key, else the key file's contents, else the default key
+// file's when it exists.
+func adminKey(key, file string) (string, error) {
+	if key != "" && file == "" {
+		return key, nil
+	}
+	if file == "" {
+		if _, err := os.Stat(defaultKeyFile); err != nil {
+			return "", nil
+		}
+		file = defaultKeyFile
+	}
+	b, err := os.ReadFile(file)
+	if err != nil {
+		return "", fmt.Errorf("--key-file: %w", err)
+	}
+	return strings.TrimSpace(string(b)), nil
 }

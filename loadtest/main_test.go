@@ -51,3 +51,19 @@ func TestFlagsRejectBadInput(t *testing.T) {
 		}
 	}
 }
+
+func TestAdminKeySources(t *testing.T) {
+	if k, err := adminKey("abc", ""); k != "abc" || err != nil {
+		t.Errorf("--key: %q %v", k, err)
+	}
+	f := t.TempDir() + "/admin.key"
+	if err := os.WriteFile(f, []byte("secret\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if k, err := adminKey("", f); k != "secret" || err != nil {
+		t.Errorf("--key-file: %q %v", k, err)
+	}
+	if _, err := adminKey("", f+".missing"); err == nil {
+		t.Error("a missing --key-file must be an error")
+	}
+}
