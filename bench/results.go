@@ -42,6 +42,7 @@ type httpSummary struct {
 	P99Ms      float64 `json:"p99_ms"`
 	P999Ms     float64 `json:"p999_ms"`
 	ErrorRate  float64 `json:"error_rate"`
+	Refusals   float64 `json:"refusal_rate"` // 402/429 per request: cheap answers that flatter throughput
 	ServerCPU  float64 `json:"server_cpu_cores"`
 	GenCPU     float64 `json:"generator_cpu_cores"`
 	RSSMiB     float64 `json:"server_rss_mib"`
@@ -96,6 +97,7 @@ func machineInfo() machine {
 // latency of its defining request and throughput in the goal's unit.
 func summarize(scenario string, rep *loadgen.Report) *httpSummary {
 	s := &httpSummary{Scenario: scenario, RPS: rep.RPS, ErrorRate: rep.ErrorRate,
+		Refusals:  float64(rep.Refusals) / max(1, float64(rep.Requests)),
 		ServerCPU: rep.Server.CPUCores, GenCPU: rep.Generator.CPUCores, RSSMiB: rep.Server.RSSBytes / (1 << 20),
 		AuditOK: rep.Audit.OK(), Audited: rep.Audit.Tenants}
 	var main loadgen.TypeStats
@@ -173,8 +175,8 @@ func (r *results) markdown() string {
 	p("%d CPUs (%s), %s, %s; %s per measurement, concurrency %d.\n\n", m.CPUs, m.CPUModel, m.GoVersion, m.Date, r.Duration, r.Concurrency)
 
 	p("### HTTP: the no-op handler (a) and the server (e), same generator\n\n")
-	p("| scenario | layer | throughput | req/s | p50 ms | p99 ms | p99.9 ms | errors | server CPU | generator CPU | audit |\n")
-	p("|---|---|---|---|---|---|---|---|---|---|---|\n")
+	p("| scenario | layer | throughput | req/s | p50 ms | p99 ms | p99.9 ms | errors | 402/429 | server CPU | generator CPU | audit |\n")
+	p("|---|---|---|---|---|---|---|---|---|---|---|---|\n")
 	for _, sc := range r.scenarioNames() {
 		for _, l := range []struct {
 			name string
@@ -187,8 +189,8 @@ func (r *results) markdown() string {
 			if l.name == "server" {
 				audit = fmt.Sprintf("%v (%d tenants)", map[bool]string{true: "pass", false: "FAIL"}[l.s.AuditOK], l.s.Audited)
 			}
-			p("| %s | %s | %s %s | %s | %.2f | %.2f | %.2f | %.3f%% | %.2f cores | %.2f cores | %s |\n", sc, l.name,
-				num(l.s.Throughput), l.s.Unit, num(l.s.RPS), l.s.P50Ms, l.s.P99Ms, l.s.P999Ms, 100*l.s.ErrorRate,
+			p("| %s | %s | %s %s | %s | %.2f | %.2f | %.2f | %.3f%% | %.2f%% | %.2f cores | %.2f cores | %s |\n", sc, l.name,
+				num(l.s.Throughput), l.s.Unit, num(l.s.RPS), l.s.P50Ms, l.s.P99Ms, l.s.P999Ms, 100*l.s.ErrorRate, 100*l.s.Refusals,
 				l.s.ServerCPU, l.s.GenCPU, audit)
 		}
 	}

@@ -41,7 +41,7 @@ func run(args []string) int {
 	fs.IntVar(&cfg.Interim, "interim", d.Interim, "seconds of simulated call time between interim updates")
 	fs.IntVar(&cfg.CallsPerWkr, "calls-per-worker", d.CallsPerWkr, "calls each worker keeps open at once")
 	fs.Float64Var(&cfg.LowFundedPct, "low-funded-pct", d.LowFundedPct, "percent of tenants nearly empty (they meet 402, grace, 429)")
-	initial := fs.String("initial-balance", "100.00", "opening top-up of funded tenants")
+	initial := fs.String("initial-balance", "", "opening top-up of funded tenants (default 100.00 in mixed, 100000.00 in the single-kind scenarios, which top up nothing)")
 	low := fs.String("low-balance", "0.05", "opening top-up of low-funded tenants")
 	topUp := fs.String("topup-amount", "20.00", "least amount of a traffic top-up (more for hot wallets)")
 	fs.BoolVar(&cfg.Audit, "audit", true, "audit every touched wallet at the end")
@@ -59,6 +59,9 @@ func run(args []string) int {
 		s   string
 		dst *int64
 	}{{*initial, &cfg.InitialBalance}, {*low, &cfg.LowBalance}, {*topUp, &cfg.TopUpAmount}} {
+		if a.s == "" {
+			continue
+		}
 		v, err := loadgen.ParseAmount(a.s)
 		if err != nil || v <= 0 {
 			fmt.Fprintf(os.Stderr, "loadtest: bad amount %q\n", a.s)

@@ -20,6 +20,12 @@ func TestAuditPassesConsistentLedger(t *testing.T) {
 	if p := tenantAudit(w, cannedTxs(), cl, graceOverdraftMicros); len(p) != 0 {
 		t.Fatalf("problems: %v", p)
 	}
+	// A session left open by an unknown outcome: its committed usage is not in
+	// the history yet, so the wallet is below the sums, never above.
+	open := walletDoc{Balance: "118.900000", Reserved: "0.150000", Available: "118.750000", LifetimeSpend: "1.100000", OpenSessions: 1}
+	if p := tenantAudit(open, cannedTxs(), clientLedger{TopUpMicros: 120_000_000, ChargedMicros: 1_050_000, Uncertain: true}, graceOverdraftMicros); len(p) != 0 {
+		t.Fatalf("open session of an uncertain tenant: %v", p)
+	}
 	// Unknown outcomes: the server may hold more than was acknowledged, never less.
 	cl = clientLedger{TopUpMicros: 100_000_000, ChargedMicros: 20_000, Uncertain: true}
 	if p := tenantAudit(w, cannedTxs(), cl, graceOverdraftMicros); len(p) != 0 {

@@ -34,7 +34,7 @@ type Config struct {
 	CallsPerWkr int // open calls each worker keeps in flight
 
 	LowFundedPct   float64 // % of tenants created low-funded
-	InitialBalance int64   // micros, funded tenants
+	InitialBalance int64   // micros, funded tenants (0: 100.00 in mixed, 100,000.00 otherwise)
 	LowBalance     int64   // micros, low-funded tenants
 	TopUpAmount    int64   // micros, the least a traffic top-up credits
 
@@ -50,21 +50,20 @@ type Config struct {
 // Defaults returns the flags' defaults.
 func Defaults() Config {
 	return Config{
-		Duration:       60 * time.Second,
-		Concurrency:    64,
-		Scenario:       "mixed",
-		Mix:            "call=40,sms=40,batch=5,whatsapp=5,ai=5,topup=5",
-		Tenants:        1000,
-		ZipfS:          1.1,
-		BatchSize:      100,
-		Interim:        60,
-		CallsPerWkr:    8,
-		LowFundedPct:   5,
-		InitialBalance: 100 * microsPerUnit,
-		LowBalance:     50_000, // 0.05: a couple of SMS, then 402 and grace
-		TopUpAmount:    20 * microsPerUnit,
-		Audit:          true,
-		MaxErrorRate:   0.01,
+		Duration:     60 * time.Second,
+		Concurrency:  64,
+		Scenario:     "mixed",
+		Mix:          "call=40,sms=40,batch=5,whatsapp=5,ai=5,topup=5",
+		Tenants:      1000,
+		ZipfS:        1.1,
+		BatchSize:    100,
+		Interim:      60,
+		CallsPerWkr:  8,
+		LowFundedPct: 5,
+		LowBalance:   50_000, // 0.05: a couple of SMS, then 402 and grace
+		TopUpAmount:  20 * microsPerUnit,
+		Audit:        true,
+		MaxErrorRate: 0.01,
 	}
 }
 
@@ -197,7 +196,13 @@ func (c *Config) fillDefaults() {
 		c.CallsPerWkr = d.CallsPerWkr
 	}
 	if c.InitialBalance <= 0 {
-		c.InitialBalance = d.InitialBalance
+		// Only the mixed scenario tops up during the run: a single-kind
+		// benchmark funds its wallets for the whole run up front, or its hot
+		// wallets would soon answer cheap 402s instead of charging.
+		c.InitialBalance = 100 * microsPerUnit
+		if c.Scenario != "mixed" {
+			c.InitialBalance = 100_000 * microsPerUnit
+		}
 	}
 	if c.LowBalance <= 0 {
 		c.LowBalance = d.LowBalance

@@ -213,7 +213,7 @@ func runLoad(ctx context.Context, rs *runState, srv *Server) ([]*worker, time.Du
 			if cfg.Progress {
 				fmt.Fprintln(os.Stderr)
 			}
-			return workers, min(time.Since(t0), cfg.Duration)
+			return workers, time.Since(t0)
 		case <-ctx.Done():
 			stop.Store(true)
 			<-done
