@@ -55,7 +55,7 @@ func (s *Store) refusal() *charging.Commit {
 // group is never full, so one oversized effect still goes through.
 func (s *Store) full() bool {
 	g := s.cur
-	return g.effects > 0 && (g.effects >= s.opts.MaxPendingEffects || g.batch.Len() >= s.opts.MaxPendingBytes)
+	return g.effects > 0 && (g.effects >= s.opts.MaxPendingEffects || g.size() >= s.opts.MaxPendingBytes)
 }
 
 func (s *Store) wake() {
@@ -65,108 +65,177 @@ func (s *Store) wake() {
 	}
 }
 
-// appendEffect writes e's records into g's batch (Batch.Set copies). Forgets
-// go first so that a record the same effect writes wins.
+// appendEffect encodes e's records into g. Forgets go first so that a
+// record the same effect writes wins. Log records take the next sequence
+// numbers: this runs under Store.mu, so seq order is submit order.
 func (s *Store) appendEffect(g *group, e *charging.Effect, nowMs int64) {
-	b := g.batch
 	for _, id := range e.ForgetSessions {
-		s.scratch = appendKey1(s.scratch[:0], kindSession, id)
-		_ = b.Delete(s.scratch, nil)
+		start := len(g.buf)
+		g.buf = appendKey1(g.buf, kindSession, id)
+		g.add(opDelete, start, len(g.buf))
 	}
 	for _, te := range e.ForgetEvents {
-		s.scratch = appendKey2(s.scratch[:0], kindEvent, te[0], te[1])
-		_ = b.Delete(s.scratch, nil)
+		start := len(g.buf)
+		g.buf = appendKey2(g.buf, kindEvent, te[0], te[1])
+		g.add(opDelete, start, len(g.buf))
 	}
 	if w := e.Wallet; w != nil {
-		s.put(b, appendKey1(s.scratch[:0], kindWallet, w.Tenant), func(v []byte) []byte { return appendWallet(v, w) })
+		start := len(g.buf)
+		g.buf = appendKey1(g.buf, kindWallet, w.Tenant)
+		k := len(g.buf)
+		g.buf = appendWallet(g.buf, w)
+		g.add(opSet, start, k)
 	}
 	if ss := e.Session; ss != nil {
-		s.put(b, appendKey1(s.scratch[:0], kindSession, ss.ID), func(v []byte) []byte { return appendSession(v, ss) })
+		start := len(g.buf)
+		g.buf = appendKey1(g.buf, kindSession, ss.ID)
+		k := len(g.buf)
+		g.buf = appendSession(g.buf, ss)
+		g.add(opSet, start, k)
 	}
 	if t := e.Transaction; t != nil {
-		s.put(b, appendKeySeq(s.scratch[:0], kindTransaction, t.Tenant, t.Seq), func(v []byte) []byte { return appendTransaction(v, t) })
+		start := len(g.buf)
+		g.buf = appendKeySeq(g.buf, kindTransaction, t.Tenant, t.Seq)
+		k := len(g.buf)
+		g.buf = appendTransaction(g.buf, t)
+		g.add(opSet, start, k)
 	}
+	s.appendLogs(g, e, nowMs)
+	for i := range e.Usage {
+		u := &e.Usage[i]
+		start := len(g.buf)
+		g.buf = appendComponent(appendMonth(appendKey1(g.buf, kindUsage, u.Tenant), u.Month), u.Item)
+		k := len(g.buf)
+		g.buf = appendUsage(g.buf, u)
+		g.add(opMerge, start, k)
+	}
+	appendIdempotency(g, e)
+	appendConfig(g, e)
+}
+
+// appendLogs encodes the CDR and wallet events as log entries.
+func (s *Store) appendLogs(g *group, e *charging.Effect, nowMs int64) {
 	if c := e.CDR; c != nil {
 		s.nextCDR++
 		g.hasCDR = true
-		s.put(b, appendLogKey(s.scratch[:0], kindCDRLog, s.nextCDR), func(v []byte) []byte {
-			return appendCDR(appendLogEntry(v, nowMs), c)
-		})
+		start := len(g.buf)
+		g.buf = appendLogKey(g.buf, kindCDRLog, s.nextCDR)
+		k := len(g.buf)
+		g.buf = appendCDR(appendLogEntry(g.buf, nowMs), c)
+		g.add(opSet, start, k)
 	}
 	for i := range e.Events {
-		ev := &e.Events[i]
 		s.nextEvent++
 		g.hasEvt = true
-		s.put(b, appendLogKey(s.scratch[:0], kindEventLog, s.nextEvent), func(v []byte) []byte {
-			return appendWalletEvent(appendLogEntry(v, nowMs), ev)
-		})
+		start := len(g.buf)
+		g.buf = appendLogKey(g.buf, kindEventLog, s.nextEvent)
+		k := len(g.buf)
+		g.buf = appendWalletEvent(appendLogEntry(g.buf, nowMs), &e.Events[i])
+		g.add(opSet, start, k)
 	}
-	for i := range e.Usage {
-		u := &e.Usage[i]
-		k := appendMonth(appendKey1(s.scratch[:0], kindUsage, u.Tenant), u.Month)
-		k = appendComponent(k, u.Item)
-		s.scratch = appendUsage(k, u)
-		_ = b.Merge(s.scratch[:len(k)], s.scratch[len(k):], nil)
-	}
-	s.appendState(b, e)
 }
 
-// appendState writes the idempotency, configuration and invoice records.
-func (s *Store) appendState(b *pebble.Batch, e *charging.Effect) {
+// appendIdempotency encodes the event and top-up idempotency records.
+func appendIdempotency(g *group, e *charging.Effect) {
 	if a := e.Event; a != nil {
-		s.put(b, appendKey2(s.scratch[:0], kindEvent, a.Tenant, a.EventID), func(v []byte) []byte { return appendEventAnswer(v, a) })
+		start := len(g.buf)
+		g.buf = appendKey2(g.buf, kindEvent, a.Tenant, a.EventID)
+		k := len(g.buf)
+		g.buf = appendEventAnswer(g.buf, a)
+		g.add(opSet, start, k)
 	}
 	if t := e.TopUp; t != nil {
-		s.put(b, appendKey2(s.scratch[:0], kindTopUp, t.Tenant, t.Reference), func(v []byte) []byte { return appendTopUp(v, t) })
+		start := len(g.buf)
+		g.buf = appendKey2(g.buf, kindTopUp, t.Tenant, t.Reference)
+		k := len(g.buf)
+		g.buf = appendTopUp(g.buf, t)
+		g.add(opSet, start, k)
 	}
+}
+
+// appendConfig encodes numbers, tariffs, keys, roles and invoices. A deleted
+// number or key deletes its record.
+func appendConfig(g *group, e *charging.Effect) {
 	if n := e.Number; n != nil {
-		k := appendKey2(s.scratch[:0], kindNumber, n.Tenant, n.Number)
-		if n.Deleted {
-			_ = b.Delete(k, nil)
+		start := len(g.buf)
+		g.buf = appendKey2(g.buf, kindNumber, n.Tenant, n.Number)
+		if k := len(g.buf); n.Deleted {
+			g.add(opDelete, start, k)
 		} else {
-			s.put(b, k, func(v []byte) []byte { return appendNumber(v, n) })
+			g.buf = appendNumber(g.buf, n)
+			g.add(opSet, start, k)
 		}
 	}
 	if t := e.Tariff; t != nil {
-		s.put(b, appendTariffKey(s.scratch[:0], t.ID, t.Version), func(v []byte) []byte { return appendTariff(v, t) })
+		start := len(g.buf)
+		g.buf = appendTariffKey(g.buf, t.ID, t.Version)
+		k := len(g.buf)
+		g.buf = appendTariff(g.buf, t)
+		g.add(opSet, start, k)
 	}
-	if k := e.Key; k != nil {
-		key := appendKey1(s.scratch[:0], kindKey, k.ID)
-		if k.Deleted {
-			_ = b.Delete(key, nil)
+	if key := e.Key; key != nil {
+		start := len(g.buf)
+		g.buf = appendKey1(g.buf, kindKey, key.ID)
+		if k := len(g.buf); key.Deleted {
+			g.add(opDelete, start, k)
 		} else {
-			s.put(b, key, func(v []byte) []byte { return appendKeyRecord(v, k) })
+			g.buf = appendKeyRecord(g.buf, key)
+			g.add(opSet, start, k)
 		}
 	}
 	if r := e.Role; r != nil {
-		s.put(b, appendKey2(s.scratch[:0], kindRole, r.Tenant, r.Name), func(v []byte) []byte { return appendRole(v, r) })
+		start := len(g.buf)
+		g.buf = appendKey2(g.buf, kindRole, r.Tenant, r.Name)
+		k := len(g.buf)
+		g.buf = appendRole(g.buf, r)
+		g.add(opSet, start, k)
 	}
 	if v := e.Invoice; v != nil {
-		k := appendMonth(appendKey1(s.scratch[:0], kindInvoice, v.Tenant), v.Month)
-		s.put(b, k, func(dst []byte) []byte { return appendInvoice(dst, v) })
+		start := len(g.buf)
+		g.buf = appendMonth(appendKey1(g.buf, kindInvoice, v.Tenant), v.Month)
+		k := len(g.buf)
+		g.buf = appendInvoice(g.buf, v)
+		g.add(opSet, start, k)
 	}
 }
 
-// put appends the value after key in the scratch buffer and sets it. key
-// must be a prefix of s.scratch's backing array (built with s.scratch[:0]).
-func (s *Store) put(b *pebble.Batch, key []byte, value func([]byte) []byte) {
-	buf := value(key)
-	_ = b.Set(buf[:len(key)], buf[len(key):], nil)
-	s.scratch = buf
-}
-
-// committer is the single goroutine that commits groups: it takes the
-// pending group (a fresh one starts filling at once), commits it with one
-// fsync and finishes its Commit. It exits when the store is closing and
-// drained, or failed.
+// committer is the single goroutine that commits groups, one at a time:
+// it takes the pending group (a fresh one starts filling at once), writes
+// it with one Pebble commit and one fsync, and finishes its Commit. It
+// exits when the store is closing and drained, or failed.
+//
+// A pipelined variant (ApplyNoSyncWait, the next group written while the
+// previous one's fsync runs, a second goroutine finishing them) was
+// measured against this one with BenchmarkDurableEffects: it formed groups
+// of 2-7 effects instead of 32-120, spent 10-40% more CPU per effect and
+// was no faster at 64 or 256 callers, so the simple loop stayed.
 func (s *Store) committer() {
 	defer close(s.committerDone)
-	for {
-		g := s.take()
-		if g == nil {
-			return
-		}
+	for g := s.take(); g != nil; g = s.take() {
+		s.build(g)
 		s.commitGroup(g)
+	}
+}
+
+// build turns g's records into its Pebble batch and keeps g's buffers as
+// the spare for the next group.
+func (s *Store) build(g *group) {
+	g.start = time.Now()
+	g.batch = g.build(s.db, true)
+	s.spare = &group{buf: g.buf[:0], recs: g.recs[:0]}
+	g.buf, g.recs = nil, nil
+}
+
+// finished counts a successful group, finishes its Commit and reports it.
+func (s *Store) finished(g *group, dur time.Duration) {
+	bytes := g.batch.Len()
+	s.stats.commits.Add(1)
+	s.stats.effects.Add(uint64(g.effects))
+	s.stats.bytes.Add(uint64(bytes))
+	s.stats.lastCommitNs.Store(int64(dur))
+	g.commit.Finish(nil)
+	if s.opts.OnCommit != nil {
+		s.opts.OnCommit(g.effects, bytes, dur)
 	}
 }
 
@@ -193,20 +262,24 @@ func (s *Store) take() *group {
 	}
 }
 
-// swapLocked detaches the pending group, records the log heads in its batch
-// (so a restart knows them even after retention emptied a log) and installs
-// a fresh group on the spare batch.
+// swapLocked detaches the pending group, records the log heads in it (so a
+// restart knows them even after retention emptied a log) and installs a
+// fresh group on the spare buffers.
 func (s *Store) swapLocked() *group {
 	g := s.cur
 	g.cdrHead, g.eventHead = s.nextCDR, s.nextEvent
 	if g.hasCDR {
-		_ = g.batch.Set(keyCDRHead, be64(g.cdrHead), nil)
+		g.addMeta(keyCDRHead, g.cdrHead)
 	}
 	if g.hasEvt {
-		_ = g.batch.Set(keyEventHead, be64(g.eventHead), nil)
+		g.addMeta(keyEventHead, g.eventHead)
 	}
-	s.cur = &group{batch: s.spare, commit: charging.NewCommit()}
-	s.spare = nil
+	next := s.spare
+	if next == nil {
+		next = &group{}
+	}
+	next.commit = charging.NewCommit()
+	s.cur, s.spare = next, nil
 	s.space.Broadcast()
 	return g
 }
@@ -219,10 +292,8 @@ func (s *Store) commitGroup(g *group) {
 		g.commit.Finish(err)
 		return
 	}
-	bytes := g.batch.Len()
-	start := time.Now()
 	err := commitBatch(g.batch, s.wsync)
-	dur := time.Since(start)
+	dur := time.Since(g.start)
 	if err == nil {
 		err = s.Err() // batch mode: a sync failed while this group was applied
 	}
@@ -236,16 +307,8 @@ func (s *Store) commitGroup(g *group) {
 		s.durableCDR.Store(g.cdrHead)
 		s.durableEvent.Store(g.eventHead)
 	}
-	s.stats.commits.Add(1)
-	s.stats.effects.Add(uint64(g.effects))
-	s.stats.bytes.Add(uint64(bytes))
-	s.stats.lastCommitNs.Store(int64(dur))
-	g.commit.Finish(nil)
-	if s.opts.OnCommit != nil {
-		s.opts.OnCommit(g.effects, bytes, dur)
-	}
-	g.batch.Reset()
-	s.spare = g.batch
+	s.finished(g, dur)
+	_ = g.batch.Close()
 }
 
 // syncLoop fsyncs the WAL every BatchSyncInterval in batch mode.

@@ -33,7 +33,6 @@ type Store struct {
 	cur       *group
 	nextCDR   uint64 // last CDR log seq assigned
 	nextEvent uint64 // last event log seq assigned
-	scratch   []byte // key and value encoding buffer, under mu
 	err       error  // set once by fail: the store is failed
 	closing   bool
 
@@ -42,7 +41,7 @@ type Store struct {
 	stop          chan struct{} // closes the background loops
 	loops         sync.WaitGroup
 
-	spare *pebble.Batch // committer-owned: the batch the next group gets
+	spare *group // committer-owned: buffers for the next group
 
 	// dbMu makes Close wait for readers and direct writes; closed flags it.
 	dbMu   sync.RWMutex
@@ -56,16 +55,6 @@ type Store struct {
 	stats                        counters
 
 	bootEpoch uint64
-}
-
-// group is one pending group commit.
-type group struct {
-	batch          *pebble.Batch
-	commit         *charging.Commit
-	effects        int
-	hasCDR, hasEvt bool
-	cdrHead        uint64 // set at take: the last CDR seq in the group
-	eventHead      uint64
 }
 
 type counters struct {
@@ -124,8 +113,7 @@ func newStore(db *pebble.DB, opts Options) *Store {
 		s.wsync = pebble.NoSync
 	}
 	s.space.L = &s.mu
-	s.cur = &group{batch: db.NewBatch(), commit: charging.NewCommit()}
-	s.spare = db.NewBatch()
+	s.cur = &group{commit: charging.NewCommit()}
 	return s
 }
 
@@ -285,7 +273,7 @@ func (s *Store) Stats() Stats {
 	}
 	s.mu.Lock()
 	if s.cur != nil {
-		st.QueueDepth, st.QueueBytes = s.cur.effects, s.cur.batch.Len()
+		st.QueueDepth, st.QueueBytes = s.cur.effects, s.cur.size()
 	}
 	s.mu.Unlock()
 	return st
