@@ -29,13 +29,14 @@ type Options struct {
 	// BatchSyncInterval is the WAL fsync period in batch mode (default 10 ms).
 	BatchSyncInterval time.Duration
 
-	// MaxPendingBytes bounds the batch that fills while the previous group
-	// commits (default 16 MiB). When the pending batch holds this many bytes
-	// or MaxPendingEffects effects, Submit blocks until the committer takes
-	// it: backpressure onto the engine (which holds a wallet lock meanwhile),
-	// so a slow disk slows charging instead of growing memory without bound.
+	// MaxPendingBytes bounds the group that fills while the previous group
+	// commits (default 16 MiB of encoded records, at most 1 GiB). When the
+	// pending group holds this many bytes or MaxPendingEffects effects,
+	// Submit blocks until the committer takes it: backpressure onto the
+	// engine (which holds a wallet lock meanwhile), so a slow disk slows
+	// charging instead of growing memory without bound.
 	MaxPendingBytes int
-	// MaxPendingEffects bounds the pending batch by effects (default 65,536).
+	// MaxPendingEffects bounds the pending group by effects (default 65,536).
 	MaxPendingEffects int
 
 	// MemTableBytes is Pebble's memtable size (default 64 MiB): larger
@@ -72,6 +73,7 @@ const (
 	defaultBatchSyncInterval = 10 * time.Millisecond
 	defaultMaxPendingBytes   = 16 << 20
 	defaultMaxPendingEffects = 1 << 16
+	maxPendingBytesLimit     = 1 << 30 // record offsets are uint32
 	defaultMemTableBytes     = 64 << 20
 	defaultCacheBytes        = 128 << 20
 	defaultRetention         = 24 * time.Hour
@@ -92,6 +94,7 @@ func (o *Options) setDefaults() error {
 	setDefault(&o.BatchSyncInterval, defaultBatchSyncInterval)
 	setDefault(&o.MaxPendingBytes, defaultMaxPendingBytes)
 	setDefault(&o.MaxPendingEffects, defaultMaxPendingEffects)
+	o.MaxPendingBytes = min(o.MaxPendingBytes, maxPendingBytesLimit)
 	setDefault(&o.MemTableBytes, defaultMemTableBytes)
 	setDefault(&o.CacheBytes, defaultCacheBytes)
 	if o.Retention == 0 {
