@@ -212,14 +212,14 @@ func appendConfig(g *group, e *charging.Effect) {
 func (s *Store) committer() {
 	defer close(s.committerDone)
 	for g := s.take(); g != nil; g = s.take() {
-		s.build(g)
+		s.seal(g)
 		s.commitGroup(g)
 	}
 }
 
-// build turns g's records into its Pebble batch and keeps g's buffers as
+// seal turns g's records into its Pebble batch and keeps g's buffers as
 // the spare for the next group.
-func (s *Store) build(g *group) {
+func (s *Store) seal(g *group) {
 	g.start = time.Now()
 	g.batch = g.build(s.db, true)
 	s.spare = &group{buf: g.buf[:0], recs: g.recs[:0]}

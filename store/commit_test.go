@@ -326,8 +326,9 @@ func TestBackpressureBoundsThePendingGroup(t *testing.T) {
 			if tc.maxEffects > 0 {
 				require.LessOrEqual(t, maxGroup.Load(), int64(tc.maxEffects))
 			} else {
-				one := len(appendCDR(nil, chargeEffect("b1", 1, 1).CDR)) * 5 // generous size of one effect
-				require.Less(t, maxBytes.Load(), int64(tc.maxLen+one))
+				// The bound is checked before an effect is added: a group can
+				// exceed it by one effect (~600 bytes) and its batch framing.
+				require.Less(t, maxBytes.Load(), int64(tc.maxLen+1000))
 			}
 			t.Logf("largest group: %d effects, %d bytes", maxGroup.Load(), maxBytes.Load())
 		})
