@@ -59,15 +59,16 @@
 // (BenchmarkApplyGroup; sorting saves about 10% of it).
 //
 // BenchmarkDurableEffects runs both side by side on this repository's
-// 2-core machine (ext4, shared with other builds; -benchtime 2s, two runs):
+// 2-core machine (ext4, shared with other builds; -benchtime 2s, three
+// runs; an effect is ~530 bytes in 7 keys):
 //
-//	callers  store effects/s  p50/p99 ms   raw Pebble effects/s  p50/p99 ms
-//	      1   1.3-2.4k        0.4/0.6       1.3-2.4k             0.4/0.7
-//	     16   9.5-14k         1.1/2.1       14-16k               1.0/2.5
-//	     64   33-37k          1.7/3.4-6.4   32-34k               1.7/6.6-7.0
-//	    256   48-55k          4.1/12-15     38k                  6.2/17-20
+//	callers  store effects/s  p50 / p99 ms     raw Pebble effects/s  p50 / p99 ms
+//	      1   1.3-3.2k         0.3-0.7 / 0.6-1.3   1.3-3.3k           0.3-0.7 / 0.5-1.3
+//	     16   9.5-19k          0.8-1.7 / 1.6-3.5   14-19k             0.8-1.1 / 2.5-3.0
+//	     64   33-37k           1.5-1.7 / 3.4-6.4   31-34k             1.6-1.8 / 6.6-7.2
+//	    256   47-55k           4.1-4.8 / 12-19     23-39k             6.2-9.5 / 17-38
 //
-// The store also spends 21-27 µs of CPU per effect against Pebble's 36-41.
+// The store also spends 21-31 µs of CPU per effect against Pebble's 36-45.
 // A pipelined committer (ApplyNoSyncWait, the next group written while the
 // previous one's fsync runs, a second goroutine finishing them) was measured
 // too: it formed groups of 2-7 effects instead of 32-120, used 10-40% more
@@ -80,7 +81,8 @@
 // Options.Durability "sync" (default) is described above. "batch" commits
 // groups with NoSync and finishes their Commits at once; a ticker fsyncs the
 // WAL every Options.BatchSyncInterval (10 ms) with an empty synced LogData
-// record, which syncs everything written before it. A process crash loses
+// record (Pebble v2 has no FlushWAL), which syncs everything written before
+// it. A process crash loses
 // nothing (the WAL is in the OS cache), a machine crash or power loss can
 // lose the last BatchSyncInterval of acknowledged effects: it breaks the
 // spec's "2xx means fsynced", so it is for load tests and operators who
