@@ -276,8 +276,11 @@ func TestBatchModeSyncFailureFailsClosed(t *testing.T) {
 	s := openStore(t, "/db", opts)
 	submitWait(t, s, chargeEffect("acme", 1, 202610))
 	broken.Store(true)
+	// Batch mode acknowledges before the fsync; the next periodic sync of
+	// this effect fails the store.
+	_ = s.Submit(chargeEffect("acme", 2, 202610)).Wait()
 	require.Eventually(t, s.Failed, 5*time.Second, time.Millisecond)
-	require.ErrorIs(t, s.Submit(chargeEffect("acme", 2, 202610)).Wait(), charging.ErrUnavailable)
+	require.ErrorIs(t, s.Submit(chargeEffect("acme", 3, 202610)).Wait(), charging.ErrUnavailable)
 	_ = s.Close()
 }
 
@@ -322,6 +325,7 @@ func TestBackpressureBoundsThePendingGroup(t *testing.T) {
 				}()
 			}
 			wg.Wait()
+			require.NoError(t, s.Close()) // OnCommit runs after Finish
 			require.Greater(t, maxGroup.Load(), int64(1))
 			if tc.maxEffects > 0 {
 				require.LessOrEqual(t, maxGroup.Load(), int64(tc.maxEffects))

@@ -477,6 +477,7 @@ func TestStatsAndOnCommit(t *testing.T) {
 		submitWait(t, s, chargeEffect("acme", i, 202610))
 	}
 	st := s.Stats()
+	require.NoError(t, s.Close()) // OnCommit runs after Finish: wait for the committer
 	require.EqualValues(t, 10, st.Effects)
 	require.EqualValues(t, groups.Load(), st.Commits)
 	require.EqualValues(t, 10, effects.Load())
