@@ -9,6 +9,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -43,10 +44,29 @@ func cleanEnv(extra ...string) []string {
 	return append(env, extra...)
 }
 
+// lockedBuffer collects a child's output: exec copies into it from its own
+// goroutine while the test reads it.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
+
 // running is a salio serve process.
 type running struct {
 	cmd    *exec.Cmd
-	out    *bytes.Buffer
+	out    *lockedBuffer
 	base   string
 	waited chan error
 }
@@ -56,7 +76,7 @@ func startServe(t *testing.T, bin, dir, addr string) *running {
 	cmd := exec.Command(bin, "serve")
 	cmd.Dir = dir
 	cmd.Env = cleanEnv("SALIO_ADDR=" + addr)
-	out := &bytes.Buffer{}
+	out := &lockedBuffer{}
 	cmd.Stdout, cmd.Stderr = out, out
 	require.NoError(t, cmd.Start())
 	r := &running{cmd: cmd, out: out, base: "http://" + addr, waited: make(chan error, 1)}
