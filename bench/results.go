@@ -219,7 +219,11 @@ func (r *results) markdown() string {
 		sort.Ints(keys)
 		for _, k := range keys {
 			w := r.WalletBytes[k]
-			p("| %s | %.0f B | %.0f B | %.1f |\n", num(float64(k)), w.Idle, w.WithTopUp, w.SetupSeconds)
+			noise := ""
+			if k < 100_000 {
+				noise = " (few wallets: heap noise dominates)"
+			}
+			p("| %s%s | %.0f B | %.0f B | %.1f |\n", num(float64(k)), noise, w.Idle, w.WithTopUp, w.SetupSeconds)
 		}
 	}
 
