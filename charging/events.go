@@ -191,11 +191,11 @@ func (e *Engine) applyEvent(r *EventRequest) (*Commit, EventAnswer, bool, error)
 	}
 	if prev, ok := w.events[r.EventID]; ok {
 		sh.Unlock()
-		if prev.Hash != p.hash {
+		if prev.hash != p.hash {
 			return nil, EventAnswer{}, false, conflict("event_id " + r.EventID + " was used with another payload")
 		}
 		e.stats.replays.Add(1)
-		return nil, prev, true, nil
+		return nil, prev.answer(r.Tenant, r.EventID), true, nil
 	}
 	o := e.newOp(sh, w)
 	ans, err := o.chargeEvent(r, &p)
@@ -238,9 +238,9 @@ func (o *op) chargeEvent(r *EventRequest, p *preparedEvent) (EventAnswer, error)
 	}
 	o.fx.Event = ans
 	if w.events == nil {
-		w.events = make(map[string]EventAnswer)
+		w.events = make(map[string]eventRecord)
 	}
-	w.events[r.EventID] = *ans
+	w.events[r.EventID] = packEvent(ans)
 	e.idemCount.Add(1)
 	o.sh.Forget.Push(reservation.Timer{AtMs: o.now + e.cfg.Retention.Milliseconds(), Kind: reservation.TimerForgetEvent, Tenant: w.Tenant, Key: r.EventID})
 	e.stats.eventsCharged.Add(1)

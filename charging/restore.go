@@ -89,9 +89,9 @@ func (r restorer) RestoreEvent(a EventAnswer) error {
 	ans := &a
 	return r.withWallet(a.Tenant, "event "+a.EventID, func(sh *reservation.Shard[wallet], w *wallet) {
 		if w.events == nil {
-			w.events = make(map[string]EventAnswer)
+			w.events = make(map[string]eventRecord)
 		}
-		w.events[ans.EventID] = a
+		w.events[ans.EventID] = packEvent(ans)
 		r.e.idemCount.Add(1)
 		sh.Forget.Push(reservation.Timer{AtMs: ans.At + r.e.cfg.Retention.Milliseconds(), Kind: reservation.TimerForgetEvent, Tenant: ans.Tenant, Key: ans.EventID})
 	})

@@ -100,7 +100,7 @@ func (e *Engine) fire(sh *reservation.Shard[wallet], t reservation.Timer, now in
 		o.renewNumber(n)
 	case reservation.TimerForgetEvent:
 		a, ok := w.events[t.Key]
-		if !ok || a.At+e.cfg.Retention.Milliseconds() > now {
+		if !ok || a.atMs+e.cfg.Retention.Milliseconds() > now {
 			return nil
 		}
 		delete(w.events, t.Key)

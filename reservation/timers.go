@@ -80,38 +80,61 @@ func (t *Timers) Next() (int64, bool) {
 	return t.h[0].AtMs, true
 }
 
+// queueBlockLen: deadlines per block of a Queue.
+const queueBlockLen = 1024
+
 // Queue is a FIFO of deadlines pushed in time order (idempotency retention):
-// O(1) where a heap would pay log n on millions of entries. An entry pushed
-// out of order only delays the entries behind it, never advances them.
+// O(1) where a heap would pay log n on millions of entries, and kept in
+// fixed-size blocks so that growing it never copies what it holds. An entry
+// pushed out of order only delays the entries behind it, never advances them.
 type Queue struct {
-	items []Timer
-	head  int
+	blocks [][]Timer // blocks[0][head:] is the front; every block but the last is full
+	head   int
+	n      int
 }
 
 // Push appends a deadline.
-func (q *Queue) Push(x Timer) { q.items = append(q.items, x) }
+func (q *Queue) Push(x Timer) {
+	if len(q.blocks) == 0 || len(q.blocks[len(q.blocks)-1]) == queueBlockLen {
+		q.blocks = append(q.blocks, make([]Timer, 0, queueBlockLen))
+	}
+	last := &q.blocks[len(q.blocks)-1]
+	*last = append(*last, x)
+	q.n++
+}
 
 // PopDue removes and returns the front deadline if it is due at nowMs.
 func (q *Queue) PopDue(nowMs int64) (Timer, bool) {
-	if q.head == len(q.items) || q.items[q.head].AtMs > nowMs {
+	if q.n == 0 || q.blocks[0][q.head].AtMs > nowMs {
 		return Timer{}, false
 	}
-	x := q.items[q.head]
-	q.items[q.head] = Timer{}
+	x := q.blocks[0][q.head]
+	q.blocks[0][q.head] = Timer{}
 	q.head++
-	if q.head > 1024 && q.head*2 > len(q.items) { // compact: keep memory proportional to what is queued
-		n := copy(q.items, q.items[q.head:])
-		clear(q.items[n:])
-		q.items, q.head = q.items[:n], 0
+	q.n--
+	if q.head == len(q.blocks[0]) { // front block used up: drop it
+		q.blocks[0] = nil
+		q.blocks = q.blocks[1:]
+		q.head = 0
 	}
 	return x, true
 }
 
 // Len returns the number of queued deadlines.
-func (q *Queue) Len() int { return len(q.items) - q.head }
+func (q *Queue) Len() int { return q.n }
 
 // Sort orders the queue by deadline (after recovery pushed it in key order).
 func (q *Queue) Sort() {
-	rest := q.items[q.head:]
-	sort.Slice(rest, func(i, j int) bool { return rest[i].AtMs < rest[j].AtMs })
+	all := make([]Timer, 0, q.n)
+	for i, b := range q.blocks {
+		if i == 0 {
+			b = b[q.head:]
+		}
+		all = append(all, b...)
+	}
+	sort.Slice(all, func(i, j int) bool { return all[i].AtMs < all[j].AtMs })
+	*q = Queue{}
+	for _, x := range all {
+		q.Push(x)
+	}
 }

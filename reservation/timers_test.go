@@ -93,3 +93,23 @@ func TestArenaStrings(t *testing.T) {
 		t.Fatalf("arena strings overlap: %q %q", x, y)
 	}
 }
+
+func TestQueueSortAndBlocks(t *testing.T) {
+	var q Queue
+	rng := rand.New(rand.NewPCG(3, 4))
+	for i := 0; i < 5000; i++ {
+		q.Push(Timer{AtMs: rng.Int64N(10_000)})
+	}
+	for i := 0; i < 100; i++ { // pop some before sorting
+		q.PopDue(1 << 62)
+	}
+	q.Sort()
+	prev := int64(-1)
+	for n := 0; q.Len() > 0; n++ {
+		x, ok := q.PopDue(1 << 62)
+		if !ok || x.AtMs < prev {
+			t.Fatalf("pop %d: %v %v after %d", n, x, ok, prev)
+		}
+		prev = x.AtMs
+	}
+}
