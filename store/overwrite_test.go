@@ -1,0 +1,31 @@
+package store
+
+import (
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/salio/salio/charging"
+)
+
+// TestGroupLastWriteWins: many effects of one wallet in flight at once share
+// groups, where only the last image of the wallet is applied; what is
+// recovered must be the last image submitted, with every transaction.
+func TestGroupLastWriteWins(t *testing.T) {
+	dir := t.TempDir()
+	s := openStore(t, dir, testOptions())
+	var last *charging.Commit
+	for seq := uint64(1); seq <= 500; seq++ {
+		last = s.Submit(chargeEffect("hot", seq, 202611)) // no wait: effects pile into shared groups
+	}
+	require.NoError(t, last.Wait())
+	require.NoError(t, s.Close())
+	s = openStore(t, dir, testOptions())
+	rec := recoverAll(t, s)
+	w := rec.wallets["hot"]
+	require.Equal(t, uint64(500), w.TxSeq)
+	require.Equal(t, int64(1_000_000_000-500*20_000), w.BalanceMicros)
+	txs, err := s.Transactions("hot", 0, 1000, "")
+	require.NoError(t, err)
+	require.Len(t, txs, 500)
+}
