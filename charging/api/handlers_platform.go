@@ -3,6 +3,7 @@ package api
 import (
 	"encoding/json"
 	"strconv"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
@@ -133,10 +134,36 @@ func (s *Server) readyz(r *request) error {
 	if err := s.eng.Err(); err != nil {
 		e.str("error", err.Error())
 	}
+	s.writeBacklog(e)
 	if ready {
 		return r.reply(200)
 	}
 	return r.reply(503)
+}
+
+// writeBacklog adds the Kafka outbox's state: {"kafka": {"cdrs": {"backlog":
+// N, "oldest_unpublished_seconds": S, ...}, "events": {...}}}, or "kafka": null.
+func (s *Server) writeBacklog(e *enc) {
+	var logs []LogBacklog
+	if s.backlog != nil {
+		logs = s.backlog()
+	}
+	if len(logs) == 0 {
+		e.null("kafka")
+		return
+	}
+	e.obj("kafka")
+	e.comma = false
+	for _, l := range logs {
+		e.obj(l.Log)
+		e.comma = false
+		e.int("backlog", int64(l.Records))
+		e.int("oldest_unpublished_seconds", int64(l.OldestAge/time.Second))
+		e.int("published_total", int64(l.PublishedTotal))
+		e.int("parked_total", int64(l.ParkedTotal))
+		e.close()
+	}
+	e.close()
 }
 
 func (s *Server) metricsRoute(r *request) error {

@@ -30,11 +30,25 @@ type Config struct {
 	// ShutdownTimeout bounds how long Shutdown waits for in-flight requests
 	// (default 30 s).
 	ShutdownTimeout time.Duration
+	// Backlog reports the Kafka relays' backlogs for /readyz details (nil or
+	// an empty answer: Kafka off). A backlog never makes the server unready:
+	// Kafka being down must not stop charging.
+	Backlog func() []LogBacklog
+}
+
+// LogBacklog is one outbox log's delivery state, shown by /readyz.
+type LogBacklog struct {
+	Log            string        // "cdrs" | "events"
+	Records        uint64        // committed, not yet acknowledged by Kafka
+	OldestAge      time.Duration // age of the oldest unpublished record in flight
+	PublishedTotal uint64
+	ParkedTotal    uint64
 }
 
 // Server is the HTTP API of one engine.
 type Server struct {
 	eng      *charging.Engine
+	backlog  func() []LogBacklog
 	log      *slog.Logger
 	limits   Limits
 	routes   []*route
@@ -67,6 +81,7 @@ func New(cfg Config) *Server {
 	}
 	s := &Server{
 		eng:          cfg.Engine,
+		backlog:      cfg.Backlog,
 		log:          cfg.Logger,
 		limits:       cfg.Limits.withDefaults(),
 		routes:       compileRoutes(),

@@ -52,3 +52,6 @@ func (p *Publisher) Stop() {
 func (p *Publisher) Collectors() []prometheus.Collector {
 	return append(p.CDRs.Collectors(), p.Events.Collectors()...)
 }
+
+// Stats returns both relays' stats (CDRs first).
+func (p *Publisher) Stats() []Stats { return []Stats{p.CDRs.Stats(), p.Events.Stats()} }

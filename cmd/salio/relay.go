@@ -7,6 +7,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/salio/salio/charging/api"
 	"github.com/salio/salio/charging/cdr"
 	"github.com/salio/salio/store"
 )
@@ -26,6 +27,20 @@ func (h *relayHook) notify() {
 	if p := h.p.Load(); p != nil {
 		p.Notify()
 	}
+}
+
+// backlog reports the relays' delivery state for /readyz (nil: Kafka off).
+func (h *relayHook) backlog() []api.LogBacklog {
+	p := h.p.Load()
+	if p == nil {
+		return nil
+	}
+	var out []api.LogBacklog
+	for _, st := range p.Stats() {
+		out = append(out, api.LogBacklog{Log: st.Log, Records: st.Backlog, OldestAge: st.OldestUnpublishedAge,
+			PublishedTotal: st.Published, ParkedTotal: st.Parked})
+	}
+	return out
 }
 
 // startRelay starts the relays when brokers are configured; nil otherwise.

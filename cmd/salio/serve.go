@@ -129,6 +129,7 @@ func start(o *options, log *slog.Logger, stdout io.Writer) (*app, error) {
 		Engine: a.eng, Logger: log, Registry: reg,
 		Limits:    api.Limits{MaxBodyBytes: o.maxBodyBytes},
 		AccessLog: o.accessLog, AccessLogSample: o.accessLogSample, ShutdownTimeout: o.shutdownTimeout,
+		Backlog: rl.backlog,
 	})
 	ln, err := net.Listen("tcp", o.addr)
 	if err != nil {
