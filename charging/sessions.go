@@ -237,19 +237,11 @@ func (e *Engine) UpdateSession(id string, r UpdateRequest) (SessionReply, bool, 
 		return SessionReply{}, false, &InvalidError{Field: "requested_seconds", Msg: "must be in 0..86400"}
 	}
 	hash := uint64(newHash().str("update").int(r.UsedSeconds).int(r.RequestedSeconds))
-	sh, w, s, err := e.lockSession(id)
-	if err != nil {
-		return SessionReply{}, false, err
-	}
-	if rep, done, err := e.sequence(s, r.RequestNumber, hash, false); done {
-		sh.Unlock()
+	o, s, rep, done, err := e.reportUsage(id, r.RequestNumber, r.UsedSeconds, hash, false)
+	if done {
 		return rep, err == nil, err
 	}
-	o := e.newOp(sh, w)
-	if err := o.commitUsage(s, r.UsedSeconds); err != nil {
-		o.abort()
-		return SessionReply{}, false, err
-	}
+	sh, w := o.sh, o.w
 	requested := r.RequestedSeconds
 	if requested == 0 {
 		requested = o.tariff().DefaultQuotaSeconds
@@ -261,12 +253,11 @@ func (e *Engine) UpdateSession(id string, r UpdateRequest) (SessionReply, bool, 
 			panic("salio: grant after a successful commit failed: " + err.Error())
 		}
 	}
-	s.RequestNum, s.LastHash = r.RequestNumber, hash
 	o.setGrant(s, g, extra, requested, term)
 	o.reserve(extra)
 	sh.Timers.Push(reservation.Timer{AtMs: s.ExpiresAt, Kind: reservation.TimerSessionExpiry, Tenant: s.Tenant, Key: s.ID})
 	o.fx.Session = s
-	rep := s.reply(s.LastAnswer)
+	rep = s.reply(s.LastAnswer)
 	if g > 0 {
 		e.stats.grants.Add(1)
 	} else {
@@ -308,6 +299,27 @@ func (e *Engine) sequence(s *SessionState, number int64, hash uint64, stop bool)
 	return SessionReply{}, false, nil
 }
 
+// reportUsage is the common first half of an update and a stop: it finds and
+// locks the session, applies the request-number rules, and commits the usage.
+// When done is false the wallet is locked and o holds it for the caller.
+func (e *Engine) reportUsage(id string, number, usedSeconds int64, hash uint64, stop bool) (o *op, s *SessionState, rep SessionReply, done bool, err error) {
+	sh, w, s, err := e.lockSession(id)
+	if err != nil {
+		return nil, nil, SessionReply{}, true, err
+	}
+	if rep, done, err := e.sequence(s, number, hash, stop); done {
+		sh.Unlock()
+		return nil, nil, rep, true, err
+	}
+	o = e.newOp(sh, w)
+	if err := o.commitUsage(s, usedSeconds); err != nil {
+		o.abort()
+		return nil, nil, SessionReply{}, true, err
+	}
+	s.RequestNum, s.LastHash = number, hash
+	return o, s, SessionReply{}, false, nil
+}
+
 // commitUsage charges cost(total used) − already charged and releases the
 // session's reservation. It changes nothing when the usage cannot be rated.
 func (o *op) commitUsage(s *SessionState, usedSeconds int64) error {
@@ -338,26 +350,16 @@ func (e *Engine) StopSession(id string, r StopRequest) (SessionReply, bool, erro
 		return SessionReply{}, false, err
 	}
 	hash := uint64(newHash().str("stop").int(r.UsedSeconds))
-	sh, w, s, err := e.lockSession(id)
-	if err != nil {
-		return SessionReply{}, false, err
-	}
-	if rep, done, err := e.sequence(s, r.RequestNumber, hash, true); done {
-		sh.Unlock()
+	o, s, rep, done, err := e.reportUsage(id, r.RequestNumber, r.UsedSeconds, hash, true)
+	if done {
 		return rep, err == nil, err
 	}
-	o := e.newOp(sh, w)
-	if err := o.commitUsage(s, r.UsedSeconds); err != nil {
-		o.abort()
-		return SessionReply{}, false, err
-	}
-	s.RequestNum, s.LastHash = r.RequestNumber, hash
 	term := s.Termination
 	if term == "" {
 		term = TermNormal
 	}
 	o.closeSession(s, term)
-	rep := s.reply(s.LastAnswer)
+	rep = s.reply(s.LastAnswer)
 	if err := e.wait(o.submit()); err != nil {
 		return SessionReply{}, false, err
 	}
