@@ -98,11 +98,12 @@ var (
 	descReplays      = prometheus.NewDesc("salio_idempotent_replays_total", "Requests answered from a stored answer (idempotent retries).", nil, nil)
 	descEvents       = prometheus.NewDesc("salio_events_charged_total", "One-shot events charged.", nil, nil)
 	descFailed       = prometheus.NewDesc("salio_engine_failed", "1 when the engine has failed closed (it refuses everything until restarted).", nil, nil)
+	descIdempotency  = prometheus.NewDesc("salio_idempotency_records", "Idempotency records held in memory (closed sessions, events, top-ups within retention).", nil, nil)
 )
 
 func (engineCollector) Describe(ch chan<- *prometheus.Desc) {
 	for _, d := range []*prometheus.Desc{descOpenSessions, descReserved, descWallets, descGrants,
-		descDenials, descExpiries, descReplays, descEvents, descFailed} {
+		descDenials, descExpiries, descReplays, descEvents, descFailed, descIdempotency} {
 		ch <- d
 	}
 }
@@ -132,4 +133,5 @@ func (c engineCollector) Collect(ch chan<- prometheus.Metric) {
 		failed = 1
 	}
 	gauge(descFailed, failed)
+	gauge(descIdempotency, st.IdempotencyRecords)
 }

@@ -98,7 +98,8 @@ func start(o *options, log *slog.Logger, stdout io.Writer) (*app, error) {
 		}
 	}()
 	var err error
-	if a.st, err = openStore(o, log); err != nil {
+	storeMetrics := store.NewMetrics()
+	if a.st, err = openStore(o, log, storeMetrics); err != nil {
 		return nil, fmt.Errorf("store: %w", err)
 	}
 	rl := newRelayHook()
@@ -122,6 +123,8 @@ func start(o *options, log *slog.Logger, stdout io.Writer) (*app, error) {
 	a.eng.Start()
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	storeMetrics.Bind(a.st)
+	reg.MustRegister(storeMetrics.Collectors()...)
 	if a.relay, err = startRelay(o, a.st, log, reg, rl); err != nil {
 		return nil, fmt.Errorf("kafka: %w", err)
 	}
@@ -142,8 +145,9 @@ func start(o *options, log *slog.Logger, stdout io.Writer) (*app, error) {
 	return a, nil
 }
 
-func openStore(o *options, log *slog.Logger) (*store.Store, error) {
+func openStore(o *options, log *slog.Logger, m *store.Metrics) (*store.Store, error) {
 	opts := store.Options{
+		OnCommit:          m.Observe,
 		Durability:        o.durability,
 		BatchSyncInterval: o.batchSyncInterval,
 		Retention:         o.retention,

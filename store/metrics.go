@@ -1,0 +1,88 @@
+package store
+
+import (
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+)
+
+// Metrics are the store's Prometheus metrics: what an on-call engineer asks
+// first of a durable path (how big are the group commits, how long does the
+// fsync take, is anything queued, has the store failed). Pass Observe as
+// Options.OnCommit and register Collectors.
+type Metrics struct {
+	groupEffects *prometheus.HistogramVec
+	groupBytes   prometheus.Histogram
+	commitSecs   prometheus.Histogram
+	stats        *statsCollector
+}
+
+// NewMetrics returns the store's metrics; Bind attaches the store once open.
+func NewMetrics() *Metrics {
+	return &Metrics{
+		groupEffects: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name: "salio_store_group_effects", Help: "Effects per group commit (one fsync each).",
+			Buckets: prometheus.ExponentialBuckets(1, 2, 14),
+		}, nil),
+		groupBytes: prometheus.NewHistogram(prometheus.HistogramOpts{
+			Name: "salio_store_group_bytes", Help: "Bytes per group commit.",
+			Buckets: prometheus.ExponentialBuckets(256, 4, 10),
+		}),
+		commitSecs: prometheus.NewHistogram(prometheus.HistogramOpts{
+			Name: "salio_store_commit_seconds", Help: "Time to write and fsync one group commit.",
+			Buckets: prometheus.ExponentialBuckets(50e-6, 2, 14),
+		}),
+		stats: &statsCollector{},
+	}
+}
+
+// Observe records one group commit (the signature of Options.OnCommit).
+func (m *Metrics) Observe(effects, bytes int, syncDur time.Duration) {
+	m.groupEffects.WithLabelValues().Observe(float64(effects))
+	m.groupBytes.Observe(float64(bytes))
+	m.commitSecs.Observe(syncDur.Seconds())
+}
+
+// Bind makes the gauges read s.
+func (m *Metrics) Bind(s *Store) { m.stats.s = s }
+
+// Collectors returns every metric of the store.
+func (m *Metrics) Collectors() []prometheus.Collector {
+	return []prometheus.Collector{m.groupEffects, m.groupBytes, m.commitSecs, m.stats}
+}
+
+var (
+	descQueueDepth = prometheus.NewDesc("salio_store_queue_effects", "Effects waiting for the next group commit.", nil, nil)
+	descFailures   = prometheus.NewDesc("salio_store_failures_total", "Failed group commits (the store then fails closed).", nil, nil)
+	descFailed     = prometheus.NewDesc("salio_store_failed", "1 when the store has failed closed.", nil, nil)
+	descLogHead    = prometheus.NewDesc("salio_store_log_head", "Last durable sequence number of a log (cdrs, events).", []string{"log"}, nil)
+	descCommits    = prometheus.NewDesc("salio_store_commits_total", "Group commits.", nil, nil)
+	descEffects    = prometheus.NewDesc("salio_store_effects_total", "Effects made durable.", nil, nil)
+)
+
+// statsCollector reads Store.Stats at scrape time.
+type statsCollector struct{ s *Store }
+
+func (c *statsCollector) Describe(ch chan<- *prometheus.Desc) {
+	for _, d := range []*prometheus.Desc{descQueueDepth, descFailures, descFailed, descLogHead, descCommits, descEffects} {
+		ch <- d
+	}
+}
+
+func (c *statsCollector) Collect(ch chan<- prometheus.Metric) {
+	if c.s == nil {
+		return
+	}
+	st := c.s.Stats()
+	failed := 0.0
+	if st.Failed {
+		failed = 1
+	}
+	ch <- prometheus.MustNewConstMetric(descQueueDepth, prometheus.GaugeValue, float64(st.QueueDepth))
+	ch <- prometheus.MustNewConstMetric(descFailures, prometheus.CounterValue, float64(st.Failures))
+	ch <- prometheus.MustNewConstMetric(descFailed, prometheus.GaugeValue, failed)
+	ch <- prometheus.MustNewConstMetric(descLogHead, prometheus.GaugeValue, float64(st.CDRHead), "cdrs")
+	ch <- prometheus.MustNewConstMetric(descLogHead, prometheus.GaugeValue, float64(st.EventHead), "events")
+	ch <- prometheus.MustNewConstMetric(descCommits, prometheus.CounterValue, float64(st.Commits))
+	ch <- prometheus.MustNewConstMetric(descEffects, prometheus.CounterValue, float64(st.Effects))
+}

@@ -1,0 +1,35 @@
+package store
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/testutil"
+	"github.com/stretchr/testify/require"
+)
+
+// TestMetrics: group commits are observed and the gauges read the store.
+func TestMetrics(t *testing.T) {
+	m := NewMetrics()
+	opts := testOptions()
+	opts.OnCommit = m.Observe
+	s := openStore(t, t.TempDir(), opts)
+	m.Bind(s)
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(m.Collectors()...)
+	require.NoError(t, s.Submit(chargeEffect("acme", 1, 202611)).Wait())
+	require.NoError(t, s.Close()) // OnCommit runs after Finish: Close waits for the committer
+	require.NoError(t, testutil.GatherAndCompare(reg, strings.NewReader(`
+# HELP salio_store_effects_total Effects made durable.
+# TYPE salio_store_effects_total counter
+salio_store_effects_total 1
+# HELP salio_store_log_head Last durable sequence number of a log (cdrs, events).
+# TYPE salio_store_log_head gauge
+salio_store_log_head{log="cdrs"} 1
+salio_store_log_head{log="events"} 1
+`), "salio_store_effects_total", "salio_store_log_head"))
+	n, err := testutil.GatherAndCount(reg, "salio_store_commit_seconds")
+	require.NoError(t, err)
+	require.Equal(t, 1, n)
+}
