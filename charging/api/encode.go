@@ -1,9 +1,9 @@
 package api
 
 import (
+	"github.com/salio/salio/charging/cdr"
 	"strconv"
 	"time"
-	"unicode/utf8"
 
 	"github.com/salio/salio/tariff"
 )
@@ -120,54 +120,8 @@ func appendQuantity(b []byte, v int64) []byte {
 	return b[:i]
 }
 
-// appendString appends s as a JSON string. Invalid UTF-8 becomes U+FFFD, so
-// the output is always valid JSON whatever a stored record holds.
-func appendString(b []byte, s string) []byte {
-	b = append(b, '"')
-	start := 0
-	for i := 0; i < len(s); {
-		c := s[i]
-		if c < utf8.RuneSelf {
-			if c >= 0x20 && c != '"' && c != '\\' && c != '<' && c != '>' && c != '&' {
-				i++
-				continue
-			}
-			b = append(b, s[start:i]...)
-			switch c {
-			case '"', '\\':
-				b = append(b, '\\', c)
-			case '\n':
-				b = append(b, '\\', 'n')
-			case '\r':
-				b = append(b, '\\', 'r')
-			case '\t':
-				b = append(b, '\\', 't')
-			default:
-				b = append(b, '\\', 'u', '0', '0', hexDigit[c>>4], hexDigit[c&0xf])
-			}
-			i++
-			start = i
-			continue
-		}
-		r, size := utf8.DecodeRuneInString(s[i:])
-		if r == utf8.RuneError && size == 1 {
-			b = append(b, s[start:i]...)
-			b = append(b, `\ufffd`...)
-			i++
-			start = i
-			continue
-		}
-		if r == '\u2028' || r == '\u2029' {
-			b = append(b, s[start:i]...)
-			b = append(b, '\\', 'u', '2', '0', '2', hexDigit[r&0xf])
-			i += size
-			start = i
-			continue
-		}
-		i += size
-	}
-	b = append(b, s[start:]...)
-	return append(b, '"')
-}
+// appendString appends s as a JSON string: the CDR encoder's, so the API and
+// the Kafka records escape alike (invalid UTF-8 becomes U+FFFD, U+2028/9 are
+// escaped; <, > and & are not: these bodies are never embedded in HTML).
+func appendString(b []byte, s string) []byte { return cdr.AppendString(b, s) }
 
-const hexDigit = "0123456789abcdef"

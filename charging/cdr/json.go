@@ -120,6 +120,10 @@ const hexDigits = "0123456789abcdef"
 // escapes '"', '\\', control characters, U+2028 and U+2029, and replaces each
 // byte of invalid UTF-8 with U+FFFD, so the output is always valid JSON and
 // decodes to s whenever s is valid UTF-8. It does not escape <, > and &.
+// AppendString appends s as a JSON string (the one JSON string encoder of
+// Salio's hand-written encoders; the API uses it too).
+func AppendString(dst []byte, s string) []byte { return appendString(dst, s) }
+
 func appendString(dst []byte, s string) []byte {
 	dst = append(dst, '"')
 	start := 0
