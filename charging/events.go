@@ -279,13 +279,10 @@ func (e *Engine) rateSession(s *StartRequest, seconds int64) (Quote, error) {
 	if seconds < 0 || seconds > MaxSessionSeconds {
 		return Quote{}, &InvalidError{Field: "seconds", Msg: "out of range"}
 	}
-	sh, w, err := e.lockWallet(s.Tenant)
+	t, tier, err := e.terms(s.Tenant)
 	if err != nil {
 		return Quote{}, err
 	}
-	t := w.tariff.current()
-	tier := t.TierFor(w.LifetimeSpendMicros)
-	sh.Unlock()
 	rate, err := rateSession(t, s.Service, s.Direction, dest)
 	if err != nil {
 		return Quote{}, err
@@ -307,18 +304,26 @@ func (e *Engine) rateSession(s *StartRequest, seconds int64) (Quote, error) {
 	}, nil
 }
 
+// terms returns the tariff version and tier a tenant's next request is rated at.
+func (e *Engine) terms(tenant string) (*tariff.Tariff, tariff.Tier, error) {
+	sh, w, err := e.lockWallet(tenant)
+	if err != nil {
+		return nil, tariff.Tier{}, err
+	}
+	defer sh.Unlock()
+	t := w.tariff.current()
+	return t, t.TierFor(w.LifetimeSpendMicros), nil
+}
+
 func (e *Engine) rateEventQuote(r *EventRequest) (Quote, error) {
 	p, err := prepareEvent(r)
 	if err != nil {
 		return Quote{}, err
 	}
-	sh, w, err := e.lockWallet(r.Tenant)
+	t, tier, err := e.terms(r.Tenant)
 	if err != nil {
 		return Quote{}, err
 	}
-	t := w.tariff.current()
-	tier := t.TierFor(w.LifetimeSpendMicros)
-	sh.Unlock()
 	x, err := rateEvent(t, r, &p, tier.MultiplierMicros)
 	if err != nil {
 		return Quote{}, err
