@@ -86,6 +86,29 @@ func (g *group) overwritten(i int) bool {
 	return r.op != opMerge && next.op != opMerge && bytes.Equal(g.key(r), g.key(next))
 }
 
+// mergeRun returns the index of the last of the adjacent (sorted) merge
+// records with record i's key.
+func (g *group) mergeRun(i int) int {
+	j := i
+	for j+1 < len(g.recs) && g.recs[j+1].op == opMerge && bytes.Equal(g.key(&g.recs[j+1]), g.key(&g.recs[i])) {
+		j++
+	}
+	return j
+}
+
+// sumMerges folds the usage operands of records i..last into one, as the
+// merge operator would (addition commutes, so the result is exact).
+func (g *group) sumMerges(i, last int) ([]byte, error) {
+	var m usageSum
+	for k := i; k <= last; k++ {
+		if err := m.add(g.value(&g.recs[k]), true); err != nil {
+			return nil, err
+		}
+	}
+	v, _, err := m.Finish(true)
+	return v, err
+}
+
 func (g *group) build(db *pebble.DB, sorted bool) *pebble.Batch {
 	if sorted {
 		slices.SortFunc(g.recs, func(a, b record) int {
@@ -96,10 +119,20 @@ func (g *group) build(db *pebble.DB, sorted bool) *pebble.Batch {
 		})
 	}
 	b := db.NewBatchWithSize(len(g.buf) + 8*len(g.recs) + 32)
-	for i := range g.recs {
+	for i := 0; i < len(g.recs); i++ {
 		r := &g.recs[i]
 		if sorted && g.overwritten(i) {
 			continue // a later Set or Delete of the same key in this group wins
+		}
+		if sorted && r.op == opMerge {
+			if last := g.mergeRun(i); last > i {
+				// One usage line hit by many effects of this group: one summed operand.
+				if v, err := g.sumMerges(i, last); err == nil {
+					_ = b.Merge(g.key(r), v, nil)
+					i = last
+					continue
+				}
+			}
 		}
 		switch r.op {
 		case opSet:

@@ -29,3 +29,18 @@ func TestGroupLastWriteWins(t *testing.T) {
 	require.NoError(t, err)
 	require.Len(t, txs, 500)
 }
+
+// TestGroupUsageSum: usage deltas of one line from many effects in flight at
+// once are summed within groups; the month's line is exact.
+func TestGroupUsageSum(t *testing.T) {
+	s := openStore(t, t.TempDir(), testOptions())
+	var last *charging.Commit
+	for seq := uint64(1); seq <= 500; seq++ {
+		last = s.Submit(chargeEffect("hot", seq, 202611))
+	}
+	require.NoError(t, last.Wait())
+	lines, err := s.Usage("hot", 202611)
+	require.NoError(t, err)
+	require.Len(t, lines, 1)
+	require.Equal(t, charging.UsageLine{Item: "sms", Count: 500, QuantityMicros: 500_000_000, Unit: "segment", AmountMicros: 500 * 20_000}, lines[0])
+}
