@@ -49,5 +49,9 @@ go test -run '^$' -bench 'Engine|IdleWallet' -benchtime "$BENCHTIME" -count 1 ./
 	echo '```'
 	grep -E '^(goos|goarch|cpu|Benchmark|PASS|FAIL|ok|---)' "$tmp/gotest.txt" || cat "$tmp/gotest.txt"
 	echo '```'
+	if [ -f bench/notes.md ]; then # the hand-written analysis: other layers, where the time goes
+		echo
+		cat bench/notes.md
+	fi
 } >"$OUT"
 echo "wrote $OUT"
