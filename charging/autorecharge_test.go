@@ -28,7 +28,7 @@ func TestAutoRechargeDailyCap(t *testing.T) {
 		}
 		return n
 	}
-	total := requests() // the balance was already below the threshold: one request at once
+	total := requests()       // the balance was already below the threshold: one request at once
 	for i := 0; i < 15; i++ { // 15 lapses, 16 minutes apart: 4 hours
 		h.clock.Advance(16 * time.Minute)
 		if _, _, err := h.e.Event(EventRequest{EventID: fmt.Sprintf("e%d", i), Tenant: "t", Service: "sms", Destination: "15551234567", Segments: 1}); err != nil {

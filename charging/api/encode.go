@@ -124,4 +124,3 @@ func appendQuantity(b []byte, v int64) []byte {
 // the Kafka records escape alike (invalid UTF-8 becomes U+FFFD, U+2028/9 are
 // escaped; <, > and & are not: these bodies are never embedded in HTML).
 func appendString(b []byte, s string) []byte { return cdr.AppendString(b, s) }
-
