@@ -1,6 +1,7 @@
 package charging
 
 import (
+	"errors"
 	"fmt"
 	"testing"
 	"time"
@@ -45,6 +46,30 @@ func TestAutoRechargeDailyCap(t *testing.T) {
 	}
 	if n := requests(); n != 1 {
 		t.Fatalf("%d requests after the 24 h window, want 1", n)
+	}
+	checkMoney(t, h.e, h.sink)
+}
+
+// TestTopUpReferenceAfterRetention: a payment confirmation retried after the
+// idempotency retention is still recognised (the store keeps top-up records
+// for good) and credits nothing.
+func TestTopUpReferenceAfterRetention(t *testing.T) {
+	h := newHarness(t)
+	if _, err := h.e.CreateTenant(TenantParams{ID: "t", Tariff: "standard"}); err != nil {
+		t.Fatal(err)
+	}
+	first, _, err := h.e.TopUp("t", TopUpRequest{AmountMicros: 5_000_000, Method: "mpesa", Reference: "MP-1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.clock.Advance(DefaultRetention + time.Hour)
+	h.e.RunTimers() // memory forgets the reference
+	again, replay, err := h.e.TopUp("t", TopUpRequest{AmountMicros: 5_000_000, Method: "mpesa", Reference: "MP-1"})
+	if err != nil || !replay || again.Transaction.ID != first.Transaction.ID || again.Wallet.BalanceMicros != 5_000_000 {
+		t.Fatalf("retry after retention: replay=%v err=%v tx %s (first %s) balance %d", replay, err, again.Transaction.ID, first.Transaction.ID, again.Wallet.BalanceMicros)
+	}
+	if _, _, err := h.e.TopUp("t", TopUpRequest{AmountMicros: 6_000_000, Method: "mpesa", Reference: "MP-1"}); !errors.Is(err, ErrConflict) {
+		t.Fatalf("another amount after retention: %v, want a conflict", err)
 	}
 	checkMoney(t, h.e, h.sink)
 }

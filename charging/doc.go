@@ -41,6 +41,8 @@
 //     balance and lifetime spend at once (money invariant: balance = Σ
 //     transactions − what open sessions have committed).
 //   - Top-up references are kept in memory for the retention window and on
-//     disk for good.
+//     disk for good; a reference memory no longer holds is looked up in the
+//     store (TopUpReader), so a payment confirmation retried days later is
+//     still a replay, never a second credit.
 //   - Invoice numbers are "INV-YYYY-MM", unique per tenant.
 package charging

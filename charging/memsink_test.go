@@ -18,6 +18,7 @@ type memSink struct {
 	invoices map[string][]Invoice
 	wallets  map[string]WalletState
 	sessions map[string]SessionState
+	topups   map[string]TopUpRecord // tenant/reference
 	effects  int
 }
 
@@ -25,6 +26,7 @@ func newMemSink() *memSink {
 	return &memSink{
 		txs: map[string][]Transaction{}, usage: map[string]map[int32]map[string]*UsageLine{},
 		invoices: map[string][]Invoice{}, wallets: map[string]WalletState{}, sessions: map[string]SessionState{},
+		topups: map[string]TopUpRecord{},
 	}
 }
 
@@ -64,6 +66,9 @@ func (m *memSink) Submit(e *Effect) *Commit {
 		l.Count += u.Count
 		l.QuantityMicros += u.QuantityMicros
 		l.AmountMicros += u.AmountMicros
+	}
+	if e.TopUp != nil {
+		m.topups[e.TopUp.Tenant+"/"+e.TopUp.Reference] = *e.TopUp
 	}
 	if e.Invoice != nil {
 		m.invoices[e.Invoice.Tenant] = append(m.invoices[e.Invoice.Tenant], *e.Invoice)
@@ -146,3 +151,11 @@ func (c *manualClock) Advance(d time.Duration) {
 }
 
 func tariffStandardDoc() []byte { return tariff.Standard().Doc }
+
+// TopUp implements TopUpReader like the store: top-up records are kept for good.
+func (m *memSink) TopUp(tenant, reference string) (TopUpRecord, bool, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	r, ok := m.topups[tenant+"/"+reference]
+	return r, ok, nil
+}

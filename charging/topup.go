@@ -19,7 +19,12 @@ func (e *Engine) TopUp(tenant string, r TopUpRequest) (TopUpResult, bool, error)
 	if err != nil {
 		return TopUpResult{}, false, err
 	}
-	if prev := w.topups[r.Reference]; prev != nil {
+	prev, err := e.rememberedTopUp(w, r.Reference)
+	if err != nil {
+		sh.Unlock()
+		return TopUpResult{}, false, err
+	}
+	if prev != nil {
 		defer sh.Unlock()
 		if prev.AmountMicros != r.AmountMicros || prev.Method != r.Method {
 			return TopUpResult{}, false, conflict("reference " + r.Reference + " was used with another amount or method")
@@ -51,6 +56,32 @@ func (e *Engine) TopUp(tenant string, r TopUpRequest) (TopUpResult, bool, error)
 		return TopUpResult{}, false, err
 	}
 	return res, false, nil
+}
+
+// TopUpReader is what the engine asks about top-up references it no longer
+// holds in memory. The store implements it (top-up records are kept for good).
+type TopUpReader interface {
+	TopUp(tenant, reference string) (TopUpRecord, bool, error)
+}
+
+// rememberedTopUp finds a reference in memory, else in the store: a point
+// read under the wallet lock, paid only by top-ups with a new or old reference.
+func (e *Engine) rememberedTopUp(w *wallet, reference string) (*TopUpRecord, error) {
+	if prev := w.topups[reference]; prev != nil {
+		return prev, nil
+	}
+	tr, ok := e.reader.(TopUpReader)
+	if !ok {
+		return nil, nil
+	}
+	rec, found, err := tr.TopUp(w.Tenant, reference)
+	if err != nil {
+		return nil, e.readError(err)
+	}
+	if !found {
+		return nil, nil
+	}
+	return &rec, nil
 }
 
 func (e *Engine) rememberTopUp(o *op, rec *TopUpRecord) {

@@ -44,3 +44,21 @@ func TestGroupUsageSum(t *testing.T) {
 	require.Len(t, lines, 1)
 	require.Equal(t, charging.UsageLine{Item: "sms", Count: 500, QuantityMicros: 500_000_000, Unit: "segment", AmountMicros: 500 * 20_000}, lines[0])
 }
+
+// TestTopUpLookup: top-up records are found by tenant and reference for good.
+func TestTopUpLookup(t *testing.T) {
+	s := openStore(t, t.TempDir(), testOptions())
+	rec := &charging.TopUpRecord{Tenant: "acme", Reference: "MP-1", AmountMicros: 5_000_000, Method: "mpesa", At: 1,
+		Transaction: charging.Transaction{ID: "t1", Tenant: "acme", Seq: 1, Type: "topup", AmountMicros: 5_000_000}}
+	require.NoError(t, s.Submit(&charging.Effect{TopUp: rec}).Wait())
+	got, ok, err := s.TopUp("acme", "MP-1")
+	require.NoError(t, err)
+	require.True(t, ok)
+	require.Equal(t, *rec, got)
+	_, ok, err = s.TopUp("acme", "MP-2")
+	require.NoError(t, err)
+	require.False(t, ok)
+	_, ok, err = s.TopUp("other", "MP-1")
+	require.NoError(t, err)
+	require.False(t, ok)
+}

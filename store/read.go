@@ -133,6 +133,24 @@ func (s *Store) Invoice(tenant string, month int32) (charging.Invoice, bool, err
 	return inv, found && err == nil, err
 }
 
+// TopUp returns the durable record of a top-up reference. Top-up records are
+// never deleted, so the engine asks here when its memory (a retention window)
+// no longer holds a reference: a payment confirmation retried days later is
+// still recognised and never credited twice.
+func (s *Store) TopUp(tenant, reference string) (charging.TopUpRecord, bool, error) {
+	var rec charging.TopUpRecord
+	found := false
+	err := s.readDB(func() error {
+		v, ok, err := s.get(appendKey2(nil, kindTopUp, tenant, reference))
+		if err != nil || !ok {
+			return err
+		}
+		found = true
+		return decodeTopUp(v, &rec)
+	})
+	return rec, found && err == nil, err
+}
+
 // CDRs returns up to limit CDRs with log seq > afterSeq, in commit order.
 func (s *Store) CDRs(afterSeq uint64, limit int) ([]charging.LoggedCDR, error) {
 	return s.ReadCDRs(afterSeq, limit)
