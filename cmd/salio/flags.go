@@ -27,6 +27,7 @@ type options struct {
 	accessLogSample   int
 	shutdownTimeout   time.Duration
 	pprofAddr         string
+	kafka             kafkaOptions
 	gcPercent         int
 }
 
@@ -57,6 +58,7 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 	fs.BoolVar(&o.accessLog, "access-log", false, "log HTTP requests (see --access-log-sample)")
 	fs.IntVar(&o.accessLogSample, "access-log-sample", 1, "log one request in N")
 	fs.DurationVar(&o.shutdownTimeout, "shutdown-timeout", 30*time.Second, "how long SIGTERM waits for in-flight requests")
+	o.kafka.register(fs)
 	fs.IntVar(&o.gcPercent, "gc-percent", 400, "Go GC target (GOGC); the live heap is small next to the machine, so collecting less often buys CPU for requests")
 	fs.StringVar(&o.pprofAddr, "pprof-addr", "", "serve net/http/pprof on this address, e.g. 127.0.0.1:6060 (empty: off)")
 	fs.Usage = func() { printUsage(fs, stderr) }

@@ -49,7 +49,11 @@ func startRelay(o *options, st *store.Store, log *slog.Logger, reg *prometheus.R
 	if len(brokers) == 0 {
 		return nil, nil
 	}
-	p, err := cdr.NewPublisher(st, cdr.Config{Brokers: brokers, Logger: log})
+	cfg := cdr.Config{Brokers: brokers, Logger: log}
+	if err := o.kafka.apply(&cfg); err != nil {
+		return nil, err
+	}
+	p, err := cdr.NewPublisher(st, cfg)
 	if err != nil {
 		return nil, err
 	}
