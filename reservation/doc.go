@@ -11,8 +11,10 @@
 //   - Index: a sharded map from a global id (a session id) to a value, for
 //     requests that name a session but not its tenant.
 //   - Timers: a min-heap of deadlines per shard (session expiry, grace windows,
-//     renewals, idempotency retention) driven by an injected clock, never a
-//     goroutine or time.AfterFunc per item.
+//     renewals) driven by an injected clock, never a goroutine or
+//     time.AfterFunc per item; Queue: a block FIFO for the deadlines that
+//     arrive in time order (idempotency retention), O(1) per item.
+//   - StringArena: ids minted under the shard lock without an allocation each.
 //   - Grant: the largest grant g <= requested whose extra cost fits a budget,
 //     as SPEC section 7 defines it, by binary search over the monotone cost.
 //
