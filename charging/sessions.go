@@ -253,9 +253,15 @@ func (e *Engine) UpdateSession(id string, r UpdateRequest) (SessionReply, bool, 
 			panic("salio: grant after a successful commit failed: " + err.Error())
 		}
 	}
+	prevExpiry := s.ExpiresAt
 	o.setGrant(s, g, extra, requested, term)
 	o.reserve(extra)
-	sh.Timers.Push(reservation.Timer{AtMs: s.ExpiresAt, Kind: reservation.TimerSessionExpiry, Tenant: s.Tenant, Key: s.ID})
+	if s.ExpiresAt < prevExpiry {
+		// Only an earlier deadline needs an entry of its own: a later one is
+		// found by the entry already queued, which re-queues itself when it
+		// fires early (see fire). One entry per call, not one per request.
+		sh.Timers.Push(reservation.Timer{AtMs: s.ExpiresAt, Kind: reservation.TimerSessionExpiry, Tenant: s.Tenant, Key: s.ID})
+	}
 	o.fx.Session = s
 	rep = s.reply(s.LastAnswer)
 	if g > 0 {

@@ -78,7 +78,11 @@ func (e *Engine) fire(sh *reservation.Shard[wallet], t reservation.Timer, now in
 	switch t.Kind {
 	case reservation.TimerSessionExpiry:
 		s := w.open[t.Key]
-		if s == nil || s.ExpiresAt > now {
+		if s == nil {
+			return nil
+		}
+		if s.ExpiresAt > now { // the session was updated since: wait for its new deadline
+			sh.Timers.Push(reservation.Timer{AtMs: s.ExpiresAt, Kind: reservation.TimerSessionExpiry, Tenant: s.Tenant, Key: s.ID})
 			return nil
 		}
 		o.unreserve(s.Reserved)
