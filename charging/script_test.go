@@ -201,6 +201,12 @@ func (h *harness) run(c *ddCase) (out string) {
 		return fmt.Sprintf("replay=%v usage=%d billed=%d charged=%s termination=%s", replay, a.UsageSeconds, a.BilledSeconds, fm(a.ChargedMicros), a.Termination)
 	case "event":
 		return h.event(c)
+	case "session":
+		st, err := h.e.Session(c.arg(0))
+		if err != nil {
+			return errString(err)
+		}
+		return fmt.Sprintf("closed=%v granted=%d reserved=%s charged=%s grace=%v", st.Closed, st.Granted, fm(st.Reserved), fm(st.Charged), st.Grace)
 	case "number":
 		n, err := h.e.AddNumber(c.arg(0), NumberRequest{Number: c.arg(1), Type: "normal", MonthlyFeeMicros: money(kv["monthly"]), SetupFeeMicros: money(kv["setup"])})
 		if err != nil {

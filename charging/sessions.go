@@ -148,6 +148,7 @@ func rateSession(t *tariff.Tariff, service, direction, dest string) (tariff.Voic
 // opens, and inbound voice may then get the grace grant (SPEC 5).
 func (o *op) grant(s *SessionState, requested int64) (g, extraMicros int64, term string, err error) {
 	cost := func(d int64) (int64, error) { return s.Rate.Cost(d, s.MultiplierMicros) }
+	s.Grace = false
 	g, extraMicros, err = reservation.Grant(cost, s.UsedSeconds, requested, o.w.available())
 	if err != nil || g == requested {
 		return g, extraMicros, "", err
@@ -160,7 +161,7 @@ func (o *op) grant(s *SessionState, requested int64) (g, extraMicros int64, term
 			return 0, 0, "", err
 		}
 		if gg > g {
-			g, extraMicros = gg, ge
+			g, extraMicros, s.Grace = gg, ge, true // the grant relies on the grace period
 		}
 	}
 	return g, extraMicros, TermInsufficientFunds, nil
