@@ -354,42 +354,34 @@ func (d *decoder) batchItem() batchItem {
 
 // decodeUpdate decodes POST /v1/sessions/{id}/update.
 func (d *decoder) decodeUpdate(r *charging.UpdateRequest) *apiError {
-	var it objIter
-	var has [3]bool
-	if d.object(&it, "") {
-		for d.next(&it) {
-			switch string(d.key) {
-			case "request_number":
-				r.RequestNumber, has[0] = d.integer("request_number", 1, maxRequestNumber, limitRequestNum)
-			case "used_seconds":
-				r.UsedSeconds, has[1] = d.integer("used_seconds", 0, maxUsedSeconds, limitUsed)
-			case "requested_seconds":
-				r.RequestedSeconds, has[2] = d.integer("requested_seconds", 0, maxRequestedSeconds, limitRequested)
-			default:
-				d.unknown()
-			}
-		}
-	}
-	return d.requireCounters(has[0], has[1])
+	return d.decodeReport(&r.RequestNumber, &r.UsedSeconds, &r.RequestedSeconds)
 }
 
-// decodeStop decodes POST /v1/sessions/{id}/stop.
+// decodeStop decodes POST /v1/sessions/{id}/stop: an update without
+// requested_seconds (which a stop refuses as an unknown field).
 func (d *decoder) decodeStop(r *charging.StopRequest) *apiError {
+	return d.decodeReport(&r.RequestNumber, &r.UsedSeconds, nil)
+}
+
+// decodeReport decodes the usage report of an update (requested != nil) or a stop.
+func (d *decoder) decodeReport(number, used, requested *int64) *apiError {
 	var it objIter
-	var has [2]bool
+	var hasNumber, hasUsed bool
 	if d.object(&it, "") {
 		for d.next(&it) {
-			switch string(d.key) {
-			case "request_number":
-				r.RequestNumber, has[0] = d.integer("request_number", 1, maxRequestNumber, limitRequestNum)
-			case "used_seconds":
-				r.UsedSeconds, has[1] = d.integer("used_seconds", 0, maxUsedSeconds, limitUsed)
+			switch key := string(d.key); {
+			case key == "request_number":
+				*number, hasNumber = d.integer("request_number", 1, maxRequestNumber, limitRequestNum)
+			case key == "used_seconds":
+				*used, hasUsed = d.integer("used_seconds", 0, maxUsedSeconds, limitUsed)
+			case key == "requested_seconds" && requested != nil:
+				*requested, _ = d.integer("requested_seconds", 0, maxRequestedSeconds, limitRequested)
 			default:
 				d.unknown()
 			}
 		}
 	}
-	return d.requireCounters(has[0], has[1])
+	return d.requireCounters(hasNumber, hasUsed)
 }
 
 // requireCounters: request_number and used_seconds are the request's
