@@ -81,8 +81,12 @@ func benchRawPebble(b *testing.B, callers int) {
 		return func(seq uint64) error {
 			setTenant(e, g, seq)
 			var grp group
-			enc.appendEffect(&grp, e, 0)
+			enc.appendEffect(&grp, e)
+			if grp.encodeRedo() {
+				grp.redoSeq = seq
+			}
 			batch := grp.build(db, false)
+			grp.addLogsAndRedo(batch, 0, nil)
 			err := batch.Commit(pebble.Sync)
 			_ = batch.Close()
 			return err
@@ -137,9 +141,13 @@ func BenchmarkApplyGroup(b *testing.B) {
 				var g group
 				for j := 0; j < 128; j++ {
 					setTenant(e, j, uint64(i))
-					enc.appendEffect(&g, e, 0)
+					enc.appendEffect(&g, e)
+				}
+				if g.encodeRedo() {
+					g.redoSeq = uint64(i + 1)
 				}
 				batch := g.build(db, sorted)
+				g.addLogsAndRedo(batch, 0, nil)
 				if err := batch.Commit(pebble.NoSync); err != nil {
 					b.Fatal(err)
 				}

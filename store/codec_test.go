@@ -118,16 +118,30 @@ func TestRecordRoundTrips(t *testing.T) {
 	})
 }
 
-func TestLogEntryAndParked(t *testing.T) {
+func TestLogGroupAndParked(t *testing.T) {
 	var c charging.CDR
 	fill(&c)
-	v := appendCDR(appendLogEntry(nil, 1234567), &c)
-	at, rec, err := splitLogEntry(v)
+	var a charging.EventAnswer
+	fill(&a)
+	l := logBuf{first: 7, n: 2}
+	l.body = enc(l.body).raw(appendCDR(nil, &c)).raw(appendEventAnswer(nil, &a))
+	l.body = enc(l.body).raw(appendCDR(nil, &c)).raw(nil)
+	lg, err := readLogGroup(7, appendLogGroup(nil, 1234567, &l))
 	require.NoError(t, err)
-	require.EqualValues(t, 1234567, at)
+	require.EqualValues(t, 1234567, lg.atMs)
+	require.Equal(t, 2, lg.n)
+	require.EqualValues(t, 8, lg.last())
+	rec, ans := lg.next(true)
 	var got charging.CDR
 	require.NoError(t, decodeCDR(rec, &got))
 	require.Equal(t, c, got)
+	var gotA charging.EventAnswer
+	require.NoError(t, decodeEventAnswer(ans, &gotA))
+	require.Equal(t, a, gotA)
+	rec2, ans2 := lg.next(true)
+	require.Equal(t, rec, rec2)
+	require.Empty(t, ans2)
+	require.NoError(t, lg.d.end())
 
 	p, err := decodeParked(kindCDRLog, appendParked(nil, 99, "too big", rec))
 	require.NoError(t, err)

@@ -13,9 +13,8 @@ import (
 // is full (see Options.MaxPendingBytes). After a failure or Close it returns
 // an already-finished Commit carrying the error.
 func (s *Store) Submit(e *charging.Effect) *charging.Commit {
-	var nowMs int64
-	if e.CDR != nil || len(e.Events) > 0 {
-		nowMs = s.opts.Now().UnixMilli()
+	if e.Event != nil && e.CDR == nil {
+		panic("store: an Effect's event answer must come with its CDR (it is kept in the CDR log)")
 	}
 	s.mu.Lock()
 	for s.err == nil && !s.closing && s.full() {
@@ -26,7 +25,7 @@ func (s *Store) Submit(e *charging.Effect) *charging.Commit {
 		return c
 	}
 	g := s.cur
-	s.appendEffect(g, e, nowMs)
+	s.appendEffect(g, e)
 	g.effects++
 	first := g.effects == 1
 	c := g.commit
@@ -65,33 +64,31 @@ func (s *Store) wake() {
 	}
 }
 
-// appendEffect encodes e's records into g. Forgets go first so that a
-// record the same effect writes wins. Log records take the next sequence
-// numbers: this runs under Store.mu, so seq order is submit order.
-func (s *Store) appendEffect(g *group, e *charging.Effect, nowMs int64) {
+// appendEffect encodes e's records into g. Wallet and session images and
+// usage deltas are deferred to the redo record (see checkpoint.go); forgets
+// go first so that a record the same effect writes wins. ForgetEvents needs
+// nothing: an event's idempotency record is its CDR log entry, which
+// retention prunes. Log records take the next sequence numbers: this runs
+// under Store.mu, so seq order is submit order.
+func (s *Store) appendEffect(g *group, e *charging.Effect) {
 	for _, id := range e.ForgetSessions {
 		start := len(g.buf)
 		g.buf = appendKey1(g.buf, kindSession, id)
-		g.add(opDelete, start, len(g.buf))
-	}
-	for _, te := range e.ForgetEvents {
-		start := len(g.buf)
-		g.buf = appendKey2(g.buf, kindEvent, te[0], te[1])
-		g.add(opDelete, start, len(g.buf))
+		g.addDeferred(opDelete, start, len(g.buf))
 	}
 	if w := e.Wallet; w != nil {
 		start := len(g.buf)
 		g.buf = appendKey1(g.buf, kindWallet, w.Tenant)
 		k := len(g.buf)
 		g.buf = appendWallet(g.buf, w)
-		g.add(opSet, start, k)
+		g.addDeferred(opSet, start, k)
 	}
 	if ss := e.Session; ss != nil {
 		start := len(g.buf)
 		g.buf = appendKey1(g.buf, kindSession, ss.ID)
 		k := len(g.buf)
 		g.buf = appendSession(g.buf, ss)
-		g.add(opSet, start, k)
+		g.addDeferred(opSet, start, k)
 	}
 	if t := e.Transaction; t != nil {
 		start := len(g.buf)
@@ -100,49 +97,14 @@ func (s *Store) appendEffect(g *group, e *charging.Effect, nowMs int64) {
 		g.buf = appendTransaction(g.buf, t)
 		g.add(opSet, start, k)
 	}
-	s.appendLogs(g, e, nowMs)
+	s.appendLogs(g, e)
 	for i := range e.Usage {
 		u := &e.Usage[i]
 		start := len(g.buf)
 		g.buf = appendComponent(appendMonth(appendKey1(g.buf, kindUsage, u.Tenant), u.Month), u.Item)
 		k := len(g.buf)
 		g.buf = appendUsage(g.buf, u)
-		g.add(opMerge, start, k)
-	}
-	appendIdempotency(g, e)
-	appendConfig(g, e)
-}
-
-// appendLogs encodes the CDR and wallet events as log entries.
-func (s *Store) appendLogs(g *group, e *charging.Effect, nowMs int64) {
-	if c := e.CDR; c != nil {
-		s.nextCDR++
-		g.hasCDR = true
-		start := len(g.buf)
-		g.buf = appendLogKey(g.buf, kindCDRLog, s.nextCDR)
-		k := len(g.buf)
-		g.buf = appendCDR(appendLogEntry(g.buf, nowMs), c)
-		g.add(opSet, start, k)
-	}
-	for i := range e.Events {
-		s.nextEvent++
-		g.hasEvt = true
-		start := len(g.buf)
-		g.buf = appendLogKey(g.buf, kindEventLog, s.nextEvent)
-		k := len(g.buf)
-		g.buf = appendWalletEvent(appendLogEntry(g.buf, nowMs), &e.Events[i])
-		g.add(opSet, start, k)
-	}
-}
-
-// appendIdempotency encodes the event and top-up idempotency records.
-func appendIdempotency(g *group, e *charging.Effect) {
-	if a := e.Event; a != nil {
-		start := len(g.buf)
-		g.buf = appendKey2(g.buf, kindEvent, a.Tenant, a.EventID)
-		k := len(g.buf)
-		g.buf = appendEventAnswer(g.buf, a)
-		g.add(opSet, start, k)
+		g.addDeferred(opMerge, start, k)
 	}
 	if t := e.TopUp; t != nil {
 		start := len(g.buf)
@@ -150,6 +112,35 @@ func appendIdempotency(g *group, e *charging.Effect) {
 		k := len(g.buf)
 		g.buf = appendTopUp(g.buf, t)
 		g.add(opSet, start, k)
+	}
+	appendConfig(g, e)
+}
+
+// appendLogs appends the CDR (with the answer of the event it charged) and
+// the wallet events to the group's log entries.
+func (s *Store) appendLogs(g *group, e *charging.Effect) {
+	if c := e.CDR; c != nil {
+		s.nextCDR++
+		if g.cdrs.n == 0 {
+			g.cdrs.first = s.nextCDR
+		}
+		g.cdrs.n++
+		s.scratch = appendCDR(s.scratch[:0], c)
+		g.cdrs.body = enc(g.cdrs.body).raw(s.scratch)
+		s.scratch = s.scratch[:0]
+		if a := e.Event; a != nil {
+			s.scratch = appendEventAnswer(s.scratch, a)
+		}
+		g.cdrs.body = enc(g.cdrs.body).raw(s.scratch)
+	}
+	for i := range e.Events {
+		s.nextEvent++
+		if g.events.n == 0 {
+			g.events.first = s.nextEvent
+		}
+		g.events.n++
+		s.scratch = appendWalletEvent(s.scratch[:0], &e.Events[i])
+		g.events.body = enc(g.events.body).raw(s.scratch)
 	}
 }
 
@@ -201,29 +192,42 @@ func appendConfig(g *group, e *charging.Effect) {
 
 // committer is the single goroutine that commits groups, one at a time:
 // it takes the pending group (a fresh one starts filling at once), writes
-// it with one Pebble commit and one fsync, and finishes its Commit. It
-// exits when the store is closing and drained, or failed.
+// it with one Pebble commit and one fsync, and finishes its Commit. Between
+// groups it hands the deferred records to the checkpointer when one is due.
+// It exits when the store is closing and drained, or failed.
 //
 // A pipelined variant (ApplyNoSyncWait, the next group written while the
 // previous one's fsync runs, a second goroutine finishing them) was
-// measured against this one with BenchmarkDurableEffects: it formed groups
-// of 2-7 effects instead of 32-120, spent 10-40% more CPU per effect and
-// was no faster at 64 or 256 callers, so the simple loop stayed.
+// measured against this one, in the store benchmark and under the server:
+// it formed smaller groups, spent more CPU per effect and was no faster,
+// so the simple loop stayed.
 func (s *Store) committer() {
 	defer close(s.committerDone)
 	for g := s.take(); g != nil; g = s.take() {
 		s.seal(g)
 		s.commitGroup(g)
+		s.maybeCheckpoint(false)
 	}
 }
 
-// seal turns g's records into its Pebble batch and keeps g's buffers as
-// the spare for the next group.
+// seal turns g into its Pebble batch: the records written to their keys,
+// one key per log with this group's entries, and the redo record of the
+// deferred ones, which also join the pending checkpoint. g's buffers then
+// become the spare for the next group.
 func (s *Store) seal(g *group) {
 	g.start = time.Now()
+	if g.encodeRedo() {
+		s.redoSeq++
+		g.redoSeq = s.redoSeq
+		s.pend.upTo = g.redoSeq
+	}
+	s.foldDeferred(g)
 	g.batch = g.build(s.db, true)
-	s.spare = &group{buf: g.buf[:0], recs: g.recs[:0]}
-	g.buf, g.recs = nil, nil
+	s.scratchCommit = g.addLogsAndRedo(g.batch, s.opts.Now().UnixMilli(), s.scratchCommit)
+	spare := &group{buf: g.buf, recs: g.recs, redo: g.redo, cdrs: logBuf{body: g.cdrs.body}, events: logBuf{body: g.events.body}}
+	spare.reset()
+	s.spare = spare
+	g.buf, g.recs, g.redo, g.cdrs.body, g.events.body = nil, nil, nil, nil, nil
 }
 
 // finished counts a successful group, finishes its Commit and reports it.
@@ -241,6 +245,8 @@ func (s *Store) finished(g *group, dur time.Duration) {
 
 // take waits for a non-empty pending group and swaps in a fresh one. It
 // returns nil when the store is failed, or closing with nothing pending.
+// While it waits with deferred records pending, it checkpoints them after
+// CheckpointInterval, so an idle store leaves little to replay.
 func (s *Store) take() *group {
 	for {
 		s.mu.Lock()
@@ -258,7 +264,7 @@ func (s *Store) take() *group {
 			return nil
 		}
 		s.mu.Unlock()
-		<-s.kick
+		s.idleWait()
 	}
 }
 
@@ -267,12 +273,11 @@ func (s *Store) take() *group {
 // fresh group on the spare buffers.
 func (s *Store) swapLocked() *group {
 	g := s.cur
-	g.cdrHead, g.eventHead = s.nextCDR, s.nextEvent
-	if g.hasCDR {
-		g.addMeta(keyCDRHead, g.cdrHead)
+	if g.cdrs.n > 0 {
+		g.addMeta(keyCDRHead, g.cdrs.last())
 	}
-	if g.hasEvt {
-		g.addMeta(keyEventHead, g.eventHead)
+	if g.events.n > 0 {
+		g.addMeta(keyEventHead, g.events.last())
 	}
 	next := s.spare
 	if next == nil {
@@ -288,7 +293,7 @@ func (s *Store) swapLocked() *group {
 // mode) or applied (batch mode); the store's error if the commit failed, in
 // which case the store fails and stays failed.
 func (s *Store) commitGroup(g *group) {
-	if err := s.Err(); err != nil { // failed meanwhile by the batch-mode syncer
+	if err := s.Err(); err != nil { // failed meanwhile by the batch-mode syncer or the checkpointer
 		g.commit.Finish(err)
 		return
 	}
@@ -301,11 +306,15 @@ func (s *Store) commitGroup(g *group) {
 		g.commit.Finish(s.fail(err))
 		return
 	}
-	s.committedCDR.Store(g.cdrHead)
-	s.committedEvent.Store(g.eventHead)
+	if g.cdrs.n > 0 {
+		s.committedCDR.Store(g.cdrs.last())
+	}
+	if g.events.n > 0 {
+		s.committedEvent.Store(g.events.last())
+	}
 	if s.opts.Durability == DurabilitySync {
-		s.durableCDR.Store(g.cdrHead)
-		s.durableEvent.Store(g.eventHead)
+		s.durableCDR.Store(s.committedCDR.Load())
+		s.durableEvent.Store(s.committedEvent.Load())
 	}
 	s.finished(g, dur)
 	_ = g.batch.Close()

@@ -126,8 +126,23 @@ func checkConsistent(t testing.TB, s *Store, acked map[string]uint64) {
 // that each image holds every effect acknowledged before it was taken and
 // no half-applied one.
 func TestCrashKeepsAcknowledgedEffects(t *testing.T) {
+	// With the default interval a short run leaves everything deferred to
+	// replay; with a tiny one, crash images fall between and during
+	// checkpoints.
+	for _, every := range []time.Duration{time.Second, time.Millisecond} {
+		t.Run(fmt.Sprintf("checkpoint=%v", every), func(t *testing.T) {
+			opts := testOptions()
+			opts.CheckpointInterval = every
+			if every < time.Second {
+				opts.CheckpointBytes = 16 << 10
+			}
+			crashWhileWriting(t, opts)
+		})
+	}
+}
+
+func crashWhileWriting(t *testing.T, opts Options) {
 	mem := vfs.NewCrashableMem()
-	opts := testOptions()
 	opts.FS = mem
 	s := openStore(t, "/db", opts)
 
@@ -171,10 +186,15 @@ func TestCrashKeepsAcknowledgedEffects(t *testing.T) {
 	}
 	close(stop)
 	wg.Wait()
+	st := s.Stats()
+	t.Logf("%d effects, %d checkpoints", st.Effects, st.Checkpoints)
+	if opts.CheckpointInterval < 100*time.Millisecond {
+		require.NotZero(t, st.Checkpoints)
+	}
 	require.NoError(t, s.Close())
 
 	for i, img := range images {
-		o := testOptions()
+		o := opts
 		o.FS = img.fs
 		c, err := Open("/db", o)
 		require.NoError(t, err, "image %d", i)

@@ -6,10 +6,10 @@
 //     pending group and returns that group's *charging.Commit. In the default
 //     "sync" mode the Commit finishes with nil only after the group's Pebble
 //     batch is written to the WAL and fsynced. A 2xx answer waits for it.
-//   - Atomic. An effect's records (wallet image, session, transaction, CDR,
-//     wallet events, usage deltas, idempotency and configuration records) go
-//     into one Pebble batch, so after a crash an effect is wholly there or not
-//     at all. Pebble replays a WAL up to its last intact batch.
+//   - Atomic. An effect's records go into one Pebble batch, so after a
+//     crash an effect is wholly there or not at all. Pebble replays a WAL up
+//     to its last intact batch. Some records reach their keys later, at a
+//     checkpoint (below), but they are in the same batch as redo.
 //   - FIFO. Groups are committed one after another by a single committer
 //     goroutine, so an effect submitted earlier is durable no later than one
 //     submitted later. The engine submits under the wallet lock, so per-wallet
@@ -55,26 +55,33 @@
 // the group's records by key (same-key records keep their order, so the
 // batch means the same): Pebble inserts a batch into the memtable skiplist
 // with a cached splice, so sorted keys start each search near the previous
-// one. Memtable insertion is half of all the CPU the store spends
-// (BenchmarkApplyGroup; sorting saves about 10% of it).
+// one. With the deferred records (below) a charge writes two keys in its
+// group (its transaction and its share of the log and redo keys) instead of
+// seven.
 //
 // BenchmarkDurableEffects runs both side by side on this repository's
-// 2-core machine (ext4, shared with other builds; -benchtime 2s, three
-// runs; an effect is ~530 bytes in 7 keys):
+// 2-core machine (ext4, shared with other builds; -benchtime 2s; an effect
+// is a typical SMS charge, ~470 bytes: wallet image, transaction, CDR with
+// its event answer, wallet event, usage delta). The raw Pebble loop commits
+// the same records, each caller its own batch:
 //
 //	callers  store effects/s  p50 / p99 ms     raw Pebble effects/s  p50 / p99 ms
-//	      1   1.3-3.2k         0.3-0.7 / 0.6-1.3   1.3-3.3k           0.3-0.7 / 0.5-1.3
-//	     16   9.5-19k          0.8-1.7 / 1.6-3.5   14-19k             0.8-1.1 / 2.5-3.0
-//	     64   33-37k           1.5-1.7 / 3.4-6.4   31-34k             1.6-1.8 / 6.6-7.2
-//	    256   47-55k           4.1-4.8 / 12-19     23-39k             6.2-9.5 / 17-38
+//	      1   4.7k             0.2 / 0.4          4.9k               0.2 / 0.4
+//	     16   26k              0.6 / 1.6          30k                0.5 / 1.4
+//	     64   67k              0.8 / 4.3          60-63k             0.9 / 3.9-5.4
+//	    256   79-94k           1.7-2.1 / 23-31    66-75k             2.7-3.3 / 14-16
 //
-// The store also spends 21-31 µs of CPU per effect against Pebble's 36-45.
-// A pipelined committer (ApplyNoSyncWait, the next group written while the
-// previous one's fsync runs, a second goroutine finishing them) was measured
-// too: it formed groups of 2-7 effects instead of 32-120, used 10-40% more
-// CPU per effect and was no faster, so the simple loop stayed. The single
-// committer is also what makes FIFO across wallets and gap-free log
-// sequence numbers cheap.
+// The store spends 16-19 µs of CPU per effect against raw Pebble's 21-23.
+// (Format version 1, which wrote every record to its key in every group,
+// made 33-37k effects/s at 64 callers and 47-55k at 256.) At 256 callers
+// the p99 is checkpoints': each one then sorts and writes ~100,000 wallet
+// images (131,072 tenants), and without checkpoints the same run's p99 was
+// 13 ms. A pipelined committer (ApplyNoSyncWait, the next group written
+// while the previous one's fsync runs, a second goroutine finishing them)
+// was measured too, in this benchmark and under the server: it formed
+// smaller groups, used more CPU per effect and was no faster, so the simple
+// loop stayed. The single committer is also what makes FIFO across wallets
+// and gap-free log sequence numbers cheap.
 //
 // # Durability modes
 //
@@ -89,21 +96,56 @@
 // choose it knowingly. LogHead and the relay reads only advance after an
 // fsync, so Kafka never receives a record that a crash can take back.
 //
+// # Deferred state and checkpoints
+//
+// Wallet images, session images and usage deltas are overwritten or summed
+// by the next effect of the same wallet, session or line, and nothing reads
+// them before a restart (but usage, see below). A group therefore writes
+// them only into its one redo record ('g' seq), in submit order; the store
+// keeps them in memory, and a checkpoint (every Options.CheckpointInterval, 1
+// s, or at Options.CheckpointBytes, 32 MiB) writes each key's last image
+// and each usage line's summed delta once, deletes the redo records it
+// covers with a range tombstone and records the last one's seq, in one
+// batch. A wallet charged 50 times a second is written once a second, not
+// 50 times, and the redo records are deleted before a memtable flush would
+// write them out. Checkpoints run on their own goroutine with NoSync: one
+// becomes durable with the next synced group, and if a crash takes it back,
+// the redo records it would have deleted are still there. Open replays the
+// redo records left by the last run into their keys (synced) before
+// recovery reads them; Close checkpoints synchronously, so a clean restart
+// replays nothing. While a checkpoint runs, the next one's records keep
+// accumulating; at 4 × CheckpointBytes the committer waits for it.
+//
+// Usage is the one deferred kind that queries read: the store keeps the
+// pending deltas summed per line (the overlay) and Usage adds them to the
+// sums in Pebble, under a lock that a checkpoint's commit also takes, so a
+// query counts each delta exactly once (TestUsageExactDuringCheckpoints).
+// The overlay is updated when a group is sealed, so a query may count the
+// usage of an effect whose commit is still on its way to disk, as a
+// wallet's balance in memory already does.
+//
 // # Logs
 //
-// The CDR log and the wallet-event log are keyed by a sequence number
-// assigned under the same mutex as the batch append, and groups commit in
-// order, so key order is commit order: a reader of committed keys in order
+// The CDR log and the wallet-event log hold one key per group and log,
+// keyed by the first entry's sequence number; seqs are assigned under the
+// same mutex as the batch append, and groups commit in order, so key order
+// is commit order and seqs have no gaps: a reader of committed keys in order
 // (the Kafka relay) can never skip a record that commits later. LogHead is
 // the last durable seq; ReadCDRs/ReadEvents never return past it. Relays keep
 // their position with SetCursor (fsynced) and set aside records the broker
 // refused for good with Park (a copy of the record is kept; Parked lists
 // them).
 //
+// A CDR log entry also carries the answer of the event it charged: that is
+// the event's idempotency record. The log is kept at least as long as the
+// idempotency retention (both are Options.Retention), so the answer needs no
+// key of its own; recovery restores the answers from the log, and the
+// engine's ForgetEvents needs no delete.
+//
 // # Retention
 //
 // A loop (every Options.RetentionCheckInterval, 1 min) deletes, with a range
-// tombstone, the log entries that are both delivered and older than
+// tombstone, the log keys whose entries are all delivered and older than
 // Options.Retention (24 h, by their append time). Delivered means at or below
 // every cursor named for that log in Options.LogConsumers. A log without
 // consumers (Kafka off) is the data of the pull API (GET /v1/cdrs): its
@@ -112,7 +154,7 @@
 // log heads are stored with every group, so sequence numbers continue after
 // a restart even when retention emptied a log.
 //
-// # Key layout (format version 1)
+// # Key layout (format version 2)
 //
 // Every key starts with a one-byte kind. Strings inside keys are
 // "components": the bytes with 0x00 escaped as 0x00 0xFF, terminated by
@@ -124,43 +166,47 @@
 //	0x01 "format"               format version (8-byte BE), checked at Open
 //	0x01 "boot"                 boot epoch (8-byte BE), +1 and fsynced at Open
 //	0x01 "head.cdrs"|"head.events"  last log seq written (8-byte BE)
+//	0x01 "ckpt"                 last redo seq a checkpoint covered (8-byte BE)
 //	'f' id version              TariffRecord, every version
-//	'w' tenant                  WalletState (overwritten)
-//	's' session-id              SessionState (global: looked up by id); deleted by ForgetSessions
+//	'g' seq                     redo record: a group's deferred records (op, key, value)*
+//	'w' tenant                  WalletState (deferred; last image)
+//	's' session-id              SessionState (deferred; global: looked up by id); deleted by ForgetSessions
 //	'n' tenant number           NumberState; Deleted=true deletes the key
-//	'i' tenant event-id         EventAnswer (idempotency); deleted by ForgetEvents
-//	'p' tenant reference        TopUpRecord (idempotency)
+//	'p' tenant reference        TopUpRecord (idempotency, kept for good)
 //	'k' key-id                  KeyRecord; Deleted=true deletes the key
 //	'r' tenant name             RoleRecord
 //	't' tenant seq              Transaction (reverse scan = newest first)
-//	'u' tenant month item       usage sums (merge operands, see below)
+//	'u' tenant month item       usage sums (deferred; merge operands, see below)
 //	'v' tenant month            Invoice
-//	'c' seq                     CDR log entry
-//	'e' seq                     wallet-event log entry
+//	'c' first-seq               CDR log: one group's entries (CDR + event answer)
+//	'e' first-seq               wallet-event log: one group's entries
 //	'x' name                    relay cursor (8-byte BE)
 //	'z' log-name seq            parked record
 //
 // Values are binary: a version byte (1), then the fields in declaration
 // order as varints (zig-zag for signed), length-prefixed strings and byte
-// strings, one byte per bool. Log entries are version, append time (ms),
-// then the record. A changed record gets a new value version and a decoder
-// for both; a changed layout bumps the format version, and Open refuses a
-// store of another format (or a Pebble DB without one) instead of misreading
-// it.
+// strings, one byte per bool. A log key's value is the version, the group's
+// append time (ms), the entry count and the length-prefixed entries. A
+// changed record gets a new value version and a decoder for both; a changed
+// layout bumps the format version, and Open refuses a store of another
+// format (or a Pebble DB without one) instead of misreading it (version 1
+// kept one key per log entry and per event idempotency record).
 //
 // Usage deltas are written with batch.Merge and summed by a Pebble Merger
-// (salio.usage.sum.v1): no read-modify-write, so concurrent groups and
-// recovery are exact without in-memory state; Pebble folds the operands in
+// (salio.usage.sum.v1): no read-modify-write, so checkpoints and recovery are
+// exact without reading a line first; Pebble folds the operands in
 // compactions.
 //
 // # Recovery
 //
-// Recover streams, each kind in key order: all tariff versions (ascending),
-// all wallets, then sessions, numbers, event records, top-up records, keys
-// and roles — so every wallet and tariff precedes what belongs to it.
-// BenchmarkRecover: 1,000,000 wallets and 100,000 sessions open and recover
-// in 1.1-1.5 s (4 s while other builds loaded the machine), allocating
-// 58 MB in 5.8M allocations (the records' strings) and retaining nothing.
+// Open first replays the redo records into their keys (above). Recover then
+// streams, each kind in key order: all tariff versions (ascending), all
+// wallets, then sessions, numbers, event records (the answers in the CDR
+// log), top-up records, keys and roles — so every wallet and tariff precedes
+// what belongs to it. BenchmarkRecover: 1,000,000 wallets and 100,000
+// sessions open and recover in 1.1-1.5 s (4 s while other builds loaded the
+// machine), allocating 58 MB in 5.8M allocations (the records' strings) and
+// retaining nothing.
 //
 // # Pebble tuning
 //

@@ -15,18 +15,33 @@ import (
 // the previous group was being written, and the Commit they all wait on.
 // Submit encodes records into buf under Store.mu; the committer owns the
 // group after take.
+//
+// A record is either written to its key in the group's batch, or deferred:
+// wallet and session images and usage deltas go into the group's one redo
+// record instead (see checkpoint.go), and reach their keys at the next
+// checkpoint. CDRs and wallet events go into one log entry per group.
 type group struct {
 	buf     []byte   // keys and values, back to back
 	recs    []record // in submit order until build sorts them
 	commit  *charging.Commit
 	effects int
 
-	hasCDR, hasEvt     bool
-	cdrHead, eventHead uint64 // set at take: the last log seqs in the group
+	cdrs, events logBuf // this group's log entries
+	redo         []byte // the redo record's value, built by seal
 
-	batch *pebble.Batch // built by the committer
-	start time.Time     // when the committer began writing it
+	batch   *pebble.Batch // built by the committer
+	redoSeq uint64        // the redo record's sequence number; 0 = none
+	start   time.Time     // when the committer began writing it
 }
+
+// logBuf collects one log's entries of a group; they become one key.
+type logBuf struct {
+	first uint64 // seq of the first entry
+	n     int
+	body  []byte // entries, each length-prefixed (see appendLogGroup)
+}
+
+func (l *logBuf) last() uint64 { return l.first + uint64(l.n) - 1 }
 
 type op uint8
 
@@ -42,6 +57,7 @@ type record struct {
 	off, keyLen, valLen uint32
 	idx                 uint32 // submit order: keeps same-key records in order
 	op                  op
+	deferred            bool // goes into the redo record, not the batch
 }
 
 // add records the operation whose key is buf[start:keyEnd] and whose value
@@ -49,6 +65,12 @@ type record struct {
 func (g *group) add(o op, start, keyEnd int) {
 	g.recs = append(g.recs, record{off: uint32(start), keyLen: uint32(keyEnd - start),
 		valLen: uint32(len(g.buf) - keyEnd), idx: uint32(len(g.recs)), op: o})
+}
+
+// addDeferred is add for a record that waits for the next checkpoint.
+func (g *group) addDeferred(o op, start, keyEnd int) {
+	g.add(o, start, keyEnd)
+	g.recs[len(g.recs)-1].deferred = true
 }
 
 // addMeta adds a Set of an 8-byte big-endian meta value.
@@ -60,6 +82,15 @@ func (g *group) addMeta(key []byte, v uint64) {
 	g.add(opSet, start, k)
 }
 
+// addRaw copies a record (a redo record's operation) into the group.
+func (g *group) addRaw(o op, key, value []byte) {
+	start := len(g.buf)
+	g.buf = append(g.buf, key...)
+	k := len(g.buf)
+	g.buf = append(g.buf, value...)
+	g.add(o, start, k)
+}
+
 func (g *group) key(r *record) []byte { return g.buf[r.off : r.off+r.keyLen] }
 
 func (g *group) value(r *record) []byte {
@@ -68,13 +99,16 @@ func (g *group) value(r *record) []byte {
 }
 
 // size is the group's encoded size, for the backpressure bound.
-func (g *group) size() int { return len(g.buf) + 16*len(g.recs) }
+func (g *group) size() int {
+	return len(g.buf) + 16*len(g.recs) + len(g.cdrs.body) + len(g.events.body)
+}
 
-// build writes the records into a Pebble batch sorted by key (same-key
-// records keep their order, so the batch means the same). Pebble inserts a
-// batch into the memtable skiplist with a cached splice, so sorted keys
-// each start their search next to the previous one instead of at the top
-// of a list of millions: this was the committer's main CPU cost.
+// reset empties g for reuse, keeping its buffers.
+func (g *group) reset() {
+	*g = group{buf: g.buf[:0], recs: g.recs[:0], redo: g.redo[:0],
+		cdrs: logBuf{body: g.cdrs.body[:0]}, events: logBuf{body: g.events.body[:0]}}
+}
+
 // overwritten reports that record i (sorted) is a Set or Delete followed by a
 // Set or Delete of the same key: applying it would only cost a memtable
 // insert. A hot wallet written by many effects of one group is written once.
@@ -109,7 +143,22 @@ func (g *group) sumMerges(i, last int) ([]byte, error) {
 	return v, err
 }
 
+// build writes the records that are not deferred into a Pebble batch, sorted
+// by key (same-key records keep their order, so the batch means the same).
+// Pebble inserts a batch into the memtable skiplist with a cached splice, so
+// sorted keys each start their search next to the previous one instead of
+// at the top of a list of millions. A Set or Delete followed by another of
+// the same key is dropped, and the usage operands of one line are summed into
+// one: a hot wallet or line costs one memtable insert per batch.
 func (g *group) build(db *pebble.DB, sorted bool) *pebble.Batch {
+	b := db.NewBatchWithSize(len(g.buf) + 8*len(g.recs) + len(g.redo) + len(g.cdrs.body) + len(g.events.body) + 128)
+	g.eachOp(sorted, func(o op, key, value []byte) { applyOp(b, o, key, value) })
+	return b
+}
+
+// eachOp calls f with the operations build writes: the records that are not
+// deferred, sorted and folded as build describes (sorted), or in submit order.
+func (g *group) eachOp(sorted bool, f func(o op, key, value []byte)) {
 	if sorted {
 		slices.SortFunc(g.recs, func(a, b record) int {
 			if c := bytes.Compare(g.key(&a), g.key(&b)); c != 0 {
@@ -118,30 +167,90 @@ func (g *group) build(db *pebble.DB, sorted bool) *pebble.Batch {
 			return cmp.Compare(a.idx, b.idx)
 		})
 	}
-	b := db.NewBatchWithSize(len(g.buf) + 8*len(g.recs) + 32)
 	for i := 0; i < len(g.recs); i++ {
 		r := &g.recs[i]
+		if r.deferred {
+			continue
+		}
 		if sorted && g.overwritten(i) {
 			continue // a later Set or Delete of the same key in this group wins
 		}
 		if sorted && r.op == opMerge {
 			if last := g.mergeRun(i); last > i {
-				// One usage line hit by many effects of this group: one summed operand.
 				if v, err := g.sumMerges(i, last); err == nil {
-					_ = b.Merge(g.key(r), v, nil)
+					f(opMerge, g.key(r), v)
 					i = last
 					continue
 				}
 			}
 		}
-		switch r.op {
-		case opSet:
-			_ = b.Set(g.key(r), g.value(r), nil)
-		case opMerge:
-			_ = b.Merge(g.key(r), g.value(r), nil)
-		case opDelete:
-			_ = b.Delete(g.key(r), nil)
+		f(r.op, g.key(r), g.value(r))
+	}
+}
+
+func applyOp(b *pebble.Batch, o op, key, value []byte) {
+	switch o {
+	case opSet:
+		_ = b.Set(key, value, nil)
+	case opMerge:
+		_ = b.Merge(key, value, nil)
+	case opDelete:
+		_ = b.Delete(key, nil)
+	}
+}
+
+// encodeRedo writes the group's deferred records, in submit order, as the
+// value of its redo record: valueV1, then per record its op, key and value,
+// the last two length-prefixed. It reports whether there were any.
+func (g *group) encodeRedo() bool {
+	g.redo = append(g.redo[:0], valueV1)
+	n := 0
+	for i := range g.recs {
+		r := &g.recs[i]
+		if !r.deferred {
+			continue
+		}
+		n++
+		g.redo = append(g.redo, byte(r.op))
+		g.redo = enc(g.redo).raw(g.key(r)).raw(g.value(r))
+	}
+	return n > 0
+}
+
+// addLogsAndRedo adds to b the group's entries of each log as one key, with
+// appendedAtMs, and its redo record if it has one. scratch is reused.
+func (g *group) addLogsAndRedo(b *pebble.Batch, appendedAtMs int64, scratch []byte) []byte {
+	for _, l := range []struct {
+		kind byte
+		buf  *logBuf
+	}{{kindCDRLog, &g.cdrs}, {kindEventLog, &g.events}} {
+		if l.buf.n == 0 {
+			continue
+		}
+		scratch = appendLogGroup(appendLogKey(scratch[:0], l.kind, l.buf.first), appendedAtMs, l.buf)
+		_ = b.Set(scratch[:9], scratch[9:], nil)
+	}
+	if g.redoSeq != 0 {
+		scratch = appendLogKey(scratch[:0], kindRedo, g.redoSeq)
+		_ = b.Set(scratch, g.redo, nil)
+	}
+	return scratch
+}
+
+// walkRedo calls f with every operation of a redo record's value, in order.
+func walkRedo(v []byte, f func(o op, key, value []byte)) error {
+	d := dec{b: v}
+	d.version(valueV1)
+	for d.err == nil && len(d.b) > 0 {
+		o := op(d.b[0])
+		d.b = d.b[1:]
+		k, val := d.bytes(), d.bytes()
+		if d.err == nil && o > opDelete {
+			d.fail()
+		}
+		if d.err == nil {
+			f(o, k, val)
 		}
 	}
-	return b
+	return d.end()
 }

@@ -12,7 +12,6 @@ const (
 	kindWallet      byte = 'w'
 	kindSession     byte = 's'
 	kindNumber      byte = 'n'
-	kindEvent       byte = 'i' // event idempotency records
 	kindTopUp       byte = 'p'
 	kindKey         byte = 'k'
 	kindRole        byte = 'r'
@@ -21,16 +20,18 @@ const (
 	kindInvoice     byte = 'v'
 	kindCDRLog      byte = 'c'
 	kindEventLog    byte = 'e'
+	kindRedo        byte = 'g' // redo records of deferred state, deleted by checkpoints
 	kindCursor      byte = 'x'
 	kindParked      byte = 'z'
 )
 
 // Meta keys (kindMeta + name).
 var (
-	keyFormat    = []byte{kindMeta, 'f', 'o', 'r', 'm', 'a', 't'}
-	keyBootEpoch = []byte{kindMeta, 'b', 'o', 'o', 't'}
-	keyCDRHead   = []byte{kindMeta, 'h', 'e', 'a', 'd', '.', 'c', 'd', 'r', 's'}
-	keyEventHead = []byte{kindMeta, 'h', 'e', 'a', 'd', '.', 'e', 'v', 'e', 'n', 't', 's'}
+	keyFormat     = []byte{kindMeta, 'f', 'o', 'r', 'm', 'a', 't'}
+	keyBootEpoch  = []byte{kindMeta, 'b', 'o', 'o', 't'}
+	keyCDRHead    = []byte{kindMeta, 'h', 'e', 'a', 'd', '.', 'c', 'd', 'r', 's'}
+	keyEventHead  = []byte{kindMeta, 'h', 'e', 'a', 'd', '.', 'e', 'v', 'e', 'n', 't', 's'}
+	keyCheckpoint = []byte{kindMeta, 'c', 'k', 'p', 't'}
 )
 
 // Log names accepted by the relay API.

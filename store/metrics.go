@@ -58,13 +58,18 @@ var (
 	descLogHead    = prometheus.NewDesc("salio_store_log_head", "Last durable sequence number of a log (cdrs, events).", []string{"log"}, nil)
 	descCommits    = prometheus.NewDesc("salio_store_commits_total", "Group commits.", nil, nil)
 	descEffects    = prometheus.NewDesc("salio_store_effects_total", "Effects made durable.", nil, nil)
+	descCkpts      = prometheus.NewDesc("salio_store_checkpoints_total", "Checkpoints: deferred wallet, session and usage records written to their keys.", nil, nil)
+	descCkptRecs   = prometheus.NewDesc("salio_store_checkpoint_records_total", "Records written by checkpoints (after folding each key's images).", nil, nil)
+	descCkptSecs   = prometheus.NewDesc("salio_store_checkpoint_last_seconds", "How long the last checkpoint took to write.", nil, nil)
+	descPending    = prometheus.NewDesc("salio_store_pending_bytes", "Deferred records waiting for the next checkpoint (what a crash would replay).", nil, nil)
 )
 
 // statsCollector reads Store.Stats at scrape time.
 type statsCollector struct{ s *Store }
 
 func (c *statsCollector) Describe(ch chan<- *prometheus.Desc) {
-	for _, d := range []*prometheus.Desc{descQueueDepth, descFailures, descFailed, descLogHead, descCommits, descEffects} {
+	for _, d := range []*prometheus.Desc{descQueueDepth, descFailures, descFailed, descLogHead, descCommits, descEffects,
+		descCkpts, descCkptRecs, descCkptSecs, descPending} {
 		ch <- d
 	}
 }
@@ -85,4 +90,8 @@ func (c *statsCollector) Collect(ch chan<- prometheus.Metric) {
 	ch <- prometheus.MustNewConstMetric(descLogHead, prometheus.GaugeValue, float64(st.EventHead), "events")
 	ch <- prometheus.MustNewConstMetric(descCommits, prometheus.CounterValue, float64(st.Commits))
 	ch <- prometheus.MustNewConstMetric(descEffects, prometheus.CounterValue, float64(st.Effects))
+	ch <- prometheus.MustNewConstMetric(descCkpts, prometheus.CounterValue, float64(st.Checkpoints))
+	ch <- prometheus.MustNewConstMetric(descCkptRecs, prometheus.CounterValue, float64(st.CheckpointRecords))
+	ch <- prometheus.MustNewConstMetric(descCkptSecs, prometheus.GaugeValue, st.LastCheckpoint.Seconds())
+	ch <- prometheus.MustNewConstMetric(descPending, prometheus.GaugeValue, float64(st.PendingBytes))
 }

@@ -28,7 +28,13 @@ salio_store_effects_total 1
 # TYPE salio_store_log_head gauge
 salio_store_log_head{log="cdrs"} 1
 salio_store_log_head{log="events"} 1
-`), "salio_store_effects_total", "salio_store_log_head"))
+# HELP salio_store_checkpoints_total Checkpoints: deferred wallet, session and usage records written to their keys.
+# TYPE salio_store_checkpoints_total counter
+salio_store_checkpoints_total 1
+# HELP salio_store_pending_bytes Deferred records waiting for the next checkpoint (what a crash would replay).
+# TYPE salio_store_pending_bytes gauge
+salio_store_pending_bytes 0
+`), "salio_store_effects_total", "salio_store_log_head", "salio_store_checkpoints_total", "salio_store_pending_bytes"))
 	n, err := testutil.GatherAndCount(reg, "salio_store_commit_seconds")
 	require.NoError(t, err)
 	require.Equal(t, 1, n)

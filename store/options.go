@@ -39,6 +39,16 @@ type Options struct {
 	// MaxPendingEffects bounds the pending group by effects (default 65,536).
 	MaxPendingEffects int
 
+	// CheckpointInterval is how often the deferred records (wallet and session
+	// images, usage deltas) are written to their keys (default 1 s); see
+	// checkpoint.go. Longer means fewer writes of busy wallets and more to
+	// replay at the next Open.
+	CheckpointInterval time.Duration
+	// CheckpointBytes starts a checkpoint early when the deferred records
+	// reach it (default 32 MiB); at 4× it, while a checkpoint still runs, the
+	// committer waits for it (backpressure).
+	CheckpointBytes int
+
 	// MemTableBytes is Pebble's memtable size (default 64 MiB): larger
 	// memtables mean fewer flushes and fewer L0 files under sustained writes.
 	MemTableBytes uint64
@@ -78,6 +88,8 @@ const (
 	defaultCacheBytes        = 128 << 20
 	defaultRetention         = 24 * time.Hour
 	defaultRetentionCheck    = time.Minute
+	defaultCheckpointEvery   = time.Second
+	defaultCheckpointBytes   = 32 << 20
 )
 
 func (o *Options) setDefaults() error {
@@ -95,6 +107,9 @@ func (o *Options) setDefaults() error {
 	setDefault(&o.MaxPendingBytes, defaultMaxPendingBytes)
 	setDefault(&o.MaxPendingEffects, defaultMaxPendingEffects)
 	o.MaxPendingBytes = min(o.MaxPendingBytes, maxPendingBytesLimit)
+	setDefault(&o.CheckpointInterval, defaultCheckpointEvery)
+	setDefault(&o.CheckpointBytes, defaultCheckpointBytes)
+	o.CheckpointBytes = min(o.CheckpointBytes, maxPendingBytesLimit/4)
 	setDefault(&o.MemTableBytes, defaultMemTableBytes)
 	setDefault(&o.CacheBytes, defaultCacheBytes)
 	if o.Retention == 0 {

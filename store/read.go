@@ -3,6 +3,9 @@ package store
 import (
 	"encoding/binary"
 	"fmt"
+	"math"
+	"slices"
+	"strings"
 
 	"github.com/cockroachdb/pebble/v2"
 	"github.com/salio/salio/charging"
@@ -84,9 +87,12 @@ func (s *Store) Transactions(tenant string, beforeSeq uint64, limit int, typ str
 }
 
 // Usage returns the month's (yyyymm) usage lines of tenant sorted by item,
-// "payments" included: the sums of every delta written for them.
+// "payments" included: the sums of every delta written for them, in Pebble
+// and still pending a checkpoint.
 func (s *Store) Usage(tenant string, month int32) ([]charging.UsageLine, error) {
 	prefix := appendMonth(appendKey1(nil, kindUsage, tenant), month)
+	s.ckptMu.RLock() // a checkpoint moves lines from the overlay into Pebble
+	defer s.ckptMu.RUnlock()
 	var out []charging.UsageLine
 	err := s.scan(prefix, prefixEnd(prefix), false, func(k, v []byte) (bool, error) {
 		item, rest, ok := readComponent(k[len(prefix):])
@@ -100,7 +106,38 @@ func (s *Store) Usage(tenant string, month int32) ([]charging.UsageLine, error) 
 		out = append(out, l)
 		return true, nil
 	})
-	return out, err
+	if err != nil {
+		return nil, err
+	}
+	return s.addPendingUsage(out, prefix), nil
+}
+
+// addPendingUsage adds the overlay's sums for the line prefix to lines.
+func (s *Store) addPendingUsage(lines []charging.UsageLine, prefix []byte) []charging.UsageLine {
+	s.ovMu.Lock()
+	defer s.ovMu.Unlock()
+	added := false
+	for _, o := range []usageOverlay{s.ovOld, s.ovNew} {
+		for itemKey, sum := range o[string(prefix)] {
+			item, _, _ := readComponent([]byte(itemKey))
+			i := slices.IndexFunc(lines, func(l charging.UsageLine) bool { return l.Item == item })
+			if i < 0 {
+				lines = append(lines, charging.UsageLine{Item: item})
+				i, added = len(lines)-1, true
+			}
+			l := &lines[i]
+			l.Count += sum.Count
+			l.QuantityMicros += sum.QuantityMicros
+			l.AmountMicros += sum.AmountMicros
+			if sum.Unit != "" {
+				l.Unit = sum.Unit
+			}
+		}
+	}
+	if added {
+		slices.SortFunc(lines, func(a, b charging.UsageLine) int { return strings.Compare(a.Item, b.Item) })
+	}
+	return lines
 }
 
 // Invoices returns tenant's invoices, oldest first.
@@ -160,13 +197,14 @@ func (s *Store) CDRs(afterSeq uint64, limit int) ([]charging.LoggedCDR, error) {
 // ("cdrs"), in commit order. Entries already pruned are skipped.
 func (s *Store) ReadCDRs(afterSeq uint64, limit int) ([]charging.LoggedCDR, error) {
 	var out []charging.LoggedCDR
-	err := s.readLog(kindCDRLog, s.durableCDR.Load(), afterSeq, limit, func(seq uint64, rec []byte) error {
+	limit = pageLimit(limit)
+	err := s.scanLog(kindCDRLog, afterSeq, s.durableCDR.Load(), func(seq uint64, _ int64, rec, _ []byte) (bool, error) {
 		l := charging.LoggedCDR{Seq: seq}
 		if err := decodeCDR(rec, &l.CDR); err != nil {
-			return err
+			return false, err
 		}
 		out = append(out, l)
-		return nil
+		return len(out) < limit, nil
 	})
 	return out, err
 }
@@ -174,42 +212,78 @@ func (s *Store) ReadCDRs(afterSeq uint64, limit int) ([]charging.LoggedCDR, erro
 // ReadEvents is ReadCDRs for the wallet-event log.
 func (s *Store) ReadEvents(afterSeq uint64, limit int) ([]charging.LoggedEvent, error) {
 	var out []charging.LoggedEvent
-	err := s.readLog(kindEventLog, s.durableEvent.Load(), afterSeq, limit, func(seq uint64, rec []byte) error {
+	limit = pageLimit(limit)
+	err := s.scanLog(kindEventLog, afterSeq, s.durableEvent.Load(), func(seq uint64, _ int64, rec, _ []byte) (bool, error) {
 		l := charging.LoggedEvent{Seq: seq}
 		if err := decodeWalletEvent(rec, &l.Event); err != nil {
-			return err
+			return false, err
 		}
 		out = append(out, l)
-		return nil
+		return len(out) < limit, nil
 	})
 	return out, err
 }
 
-// readLog reads entries (afterSeq, head] of a log. The head cap matters in
-// batch mode, where entries are visible before they are fsynced: a relay must
-// not publish what a crash could still take back.
-func (s *Store) readLog(kind byte, head, afterSeq uint64, limit int, f func(seq uint64, rec []byte) error) error {
+// scanLog calls f with every entry of a log with seq in (afterSeq, head], in
+// order, until f returns false. The head cap matters in batch mode, where
+// entries are visible before they are fsynced: a relay must not publish what a
+// crash could still take back. Each key holds one group's entries, keyed by
+// the first one's seq, so the scan starts at the last key at or before
+// afterSeq+1.
+func (s *Store) scanLog(kind byte, afterSeq, head uint64, f func(seq uint64, atMs int64, rec, answer []byte) (bool, error)) error {
 	if afterSeq >= head {
 		return nil
 	}
-	limit = pageLimit(limit)
-	n := 0
-	lower := appendLogKey(nil, kind, afterSeq+1)
-	upper := appendLogKey(nil, kind, head+1)
-	if head == ^uint64(0) {
-		upper = []byte{kind + 1}
+	upper := []byte{kind + 1}
+	if head < math.MaxUint64 {
+		upper = appendLogKey(nil, kind, head+1)
 	}
-	return s.scan(lower, upper, false, func(k, v []byte) (bool, error) {
-		_, rec, err := splitLogEntry(v)
+	return s.readDB(func() error {
+		it, err := s.db.NewIter(&pebble.IterOptions{LowerBound: []byte{kind}, UpperBound: upper})
 		if err != nil {
-			return false, err
+			return err
 		}
-		if err := f(binary.BigEndian.Uint64(k[1:]), rec); err != nil {
-			return false, err
+		ok := it.SeekLT(appendLogKey(nil, kind, afterSeq+2)) // afterSeq < head, so no overflow
+		if !ok {
+			ok = it.First()
 		}
-		n++
-		return n < limit, nil
+		more := true
+		for ; ok && more; ok = it.Next() {
+			if more, err = scanLogGroup(it, kind, afterSeq, f); err != nil {
+				_ = it.Close()
+				return err
+			}
+		}
+		return it.Close()
 	})
+}
+
+// scanLogGroup calls f with the entries of the iterator's key after afterSeq.
+func scanLogGroup(it *pebble.Iterator, kind byte, afterSeq uint64, f func(seq uint64, atMs int64, rec, answer []byte) (bool, error)) (bool, error) {
+	k := it.Key()
+	v, err := it.ValueAndErr()
+	if err != nil {
+		return false, err
+	}
+	if len(k) != 9 {
+		return false, fmt.Errorf("%w: log key %q", errCorrupt, k)
+	}
+	lg, err := readLogGroup(binary.BigEndian.Uint64(k[1:]), v)
+	if err != nil {
+		return false, err
+	}
+	for i := 0; i < lg.n; i++ {
+		rec, answer := lg.next(kind == kindCDRLog)
+		if lg.d.err != nil {
+			return false, lg.d.err
+		}
+		if seq := lg.first + uint64(i); seq > afterSeq {
+			if more, err := f(seq, lg.atMs, rec, answer); err != nil || !more {
+				return false, err
+			}
+		}
+	}
+	return true, lg.d.end()
 }
 
 // LogHead returns the last durable seq of a log (LogCDRs or LogEvents), 0 for

@@ -147,17 +147,41 @@ func decodeWalletEvent(b []byte, v *charging.WalletEvent) error {
 	return d.end()
 }
 
-// A log entry is valueV1 + the append time (ms, for retention) + the record.
-func appendLogEntry(dst []byte, appendedAtMs int64) []byte {
-	return enc(append(dst, valueV1)).i64(appendedAtMs)
+// A log key holds one group's entries of that log: valueV1, the append time
+// (ms, for retention), the entry count, then the entries. A CDR log entry is
+// the length-prefixed CDR and the length-prefixed answer of the event it
+// charged (empty for a session): the log is kept for the retention window,
+// which is also how long an event id is remembered, so the answer needs no
+// key of its own. An event log entry is the length-prefixed wallet event.
+func appendLogGroup(dst []byte, appendedAtMs int64, l *logBuf) []byte {
+	return append(enc(append(dst, valueV1)).i64(appendedAtMs).u64(uint64(l.n)), l.body...)
 }
 
-// splitLogEntry returns the append time and the record of a log entry.
-func splitLogEntry(b []byte) (appendedAtMs int64, rec []byte, err error) {
-	d := dec{b: b}
-	d.version(valueV1)
-	appendedAtMs = d.i64()
-	return appendedAtMs, d.b, d.err
+// logGroup is a decoded log key: its entries are read with next.
+type logGroup struct {
+	first uint64 // seq of the first entry (from the key)
+	atMs  int64
+	n     int
+	d     dec
+}
+
+func readLogGroup(first uint64, v []byte) (logGroup, error) {
+	g := logGroup{first: first, d: dec{b: v}}
+	g.d.version(valueV1)
+	g.atMs, g.n = g.d.i64(), g.d.count()
+	return g, g.d.err
+}
+
+func (g *logGroup) last() uint64 { return g.first + uint64(g.n) - 1 }
+
+// next returns the next entry: its record and, in the CDR log, its event
+// answer (nil if none). withAnswer says which log it is.
+func (g *logGroup) next(withAnswer bool) (rec, answer []byte) {
+	rec = g.d.bytes()
+	if withAnswer {
+		answer = g.d.bytes()
+	}
+	return rec, answer
 }
 
 func appendEventAnswer(dst []byte, a *charging.EventAnswer) []byte {

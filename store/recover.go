@@ -2,13 +2,15 @@ package store
 
 import (
 	"fmt"
+	"math"
 
 	"github.com/salio/salio/charging"
 )
 
 // Recover streams the durable state into r, kind by kind, each in key order:
 // every tariff version (by id, versions ascending), then every wallet, then
-// sessions, numbers, event records, top-up records, keys and roles. So each
+// sessions, numbers, event records (from the CDR log), top-up records, keys
+// and roles. So each
 // wallet and the tariffs arrive before anything that belongs to them, as
 // charging.Restorer requires. The first error (from r or a corrupt value)
 // stops recovery: the engine must not serve a partial state.
@@ -26,12 +28,18 @@ func (s *Store) Recover(r charging.Restorer) error {
 		{kindWallet, "wallet", restoreWith(decodeWallet, r.RestoreWallet)},
 		{kindSession, "session", restoreWith(decodeSession, r.RestoreSession)},
 		{kindNumber, "number", restoreWith(decodeNumber, r.RestoreNumber)},
-		{kindEvent, "event record", restoreWith(decodeEventAnswer, r.RestoreEvent)},
+		{kindCDRLog, "event record", nil}, // see recoverEvents
 		{kindTopUp, "top-up record", restoreWith(decodeTopUp, r.RestoreTopUp)},
 		{kindKey, "key", restoreWith(decodeKeyRecord, r.RestoreKey)},
 		{kindRole, "role", restoreWith(decodeRole, r.RestoreRole)},
 	}
 	for _, st := range steps {
+		if st.kind == kindCDRLog {
+			if err := s.recoverEvents(r); err != nil {
+				return err
+			}
+			continue
+		}
 		err := s.scan([]byte{st.kind}, []byte{st.kind + 1}, false, func(k, v []byte) (bool, error) {
 			if err := st.f(v); err != nil {
 				return false, fmt.Errorf("store: recover %s %q: %w", st.name, k, err)
@@ -54,4 +62,24 @@ func restoreWith[T any](decode func([]byte, *T) error, restore func(T) error) fu
 		}
 		return restore(x)
 	}
+}
+
+// recoverEvents restores the event idempotency records: the answers kept in
+// the CDR log with the CDRs of the events they charged. The log holds them for
+// at least the retention window (longer while Kafka has not taken them); the
+// engine forgets those past it at its first timer pass, as it would have.
+func (s *Store) recoverEvents(r charging.Restorer) error {
+	return s.scanLog(kindCDRLog, 0, math.MaxUint64, func(seq uint64, _ int64, _, answer []byte) (bool, error) {
+		if len(answer) == 0 {
+			return true, nil
+		}
+		var a charging.EventAnswer
+		if err := decodeEventAnswer(answer, &a); err != nil {
+			return false, fmt.Errorf("store: recover event record (CDR log seq %d): %w", seq, err)
+		}
+		if err := r.RestoreEvent(a); err != nil {
+			return false, fmt.Errorf("store: recover event record %s/%s: %w", a.Tenant, a.EventID, err)
+		}
+		return true, nil
+	})
 }

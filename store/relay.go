@@ -3,6 +3,7 @@ package store
 import (
 	"encoding/binary"
 	"fmt"
+	"math"
 
 	"github.com/cockroachdb/pebble/v2"
 	"github.com/salio/salio/charging"
@@ -47,14 +48,15 @@ func (s *Store) Park(logName string, seq uint64, reason string) error {
 	if !ok {
 		return charging.Invalid("log", "unknown log %q", logName)
 	}
+	if seq == 0 {
+		return charging.Invalid("seq", "log sequence numbers start at 1")
+	}
 	var rec []byte
-	err := s.readDB(func() error {
-		v, found, err := s.get(appendLogKey(nil, kind, seq))
-		if err != nil || !found {
-			return err
+	err := s.scanLog(kind, seq-1, math.MaxUint64, func(got uint64, _ int64, r, _ []byte) (bool, error) {
+		if got == seq {
+			rec = append([]byte(nil), r...)
 		}
-		_, rec, err = splitLogEntry(v)
-		return err
+		return false, nil
 	})
 	if err != nil {
 		return err

@@ -2,6 +2,7 @@ package store
 
 import (
 	"encoding/binary"
+	"fmt"
 	"time"
 
 	"github.com/cockroachdb/pebble/v2"
@@ -69,22 +70,26 @@ func (s *Store) deliveredUpTo(logName string, head uint64) (uint64, error) {
 }
 
 // pruneLog deletes, with one range tombstone, the prefix of the log up to
-// limit whose entries were appended before cutoffMs. It stops at the
-// first younger entry: append times rise with seq (up to clock skew between
-// submitters, which only makes it keep a little more).
+// limit whose entries were appended before cutoffMs, a whole key (one
+// group's entries) at a time. It stops at the first key with a younger entry
+// or one past limit: append times rise with seq (up to clock skew, which only
+// makes it keep a little more).
 func (s *Store) pruneLog(kind byte, limit uint64, cutoffMs int64) (int, error) {
 	if limit == 0 {
 		return 0, nil
 	}
-	var last uint64
+	var lastKeySeq uint64
 	n := 0
 	err := s.scan([]byte{kind}, appendLogKey(nil, kind, limit+1), false, func(k, v []byte) (bool, error) {
-		at, _, err := splitLogEntry(v)
-		if err != nil || at >= cutoffMs {
+		if len(k) != 9 {
+			return false, fmt.Errorf("%w: log key %q", errCorrupt, k)
+		}
+		lg, err := readLogGroup(binary.BigEndian.Uint64(k[1:]), v)
+		if err != nil || lg.atMs >= cutoffMs || lg.last() > limit {
 			return false, err
 		}
-		last = binary.BigEndian.Uint64(k[1:])
-		n++
+		lastKeySeq = lg.first
+		n += lg.n
 		return true, nil
 	})
 	if err != nil || n == 0 {
@@ -92,7 +97,7 @@ func (s *Store) pruneLog(kind byte, limit uint64, cutoffMs int64) (int, error) {
 	}
 	err = s.readDB(func() error {
 		b := s.db.NewBatch()
-		_ = b.DeleteRange([]byte{kind}, appendLogKey(nil, kind, last+1), nil)
+		_ = b.DeleteRange([]byte{kind}, appendLogKey(nil, kind, lastKeySeq+1), nil)
 		if err := commitBatch(b, pebble.NoSync); err != nil {
 			return s.fail(err)
 		}

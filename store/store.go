@@ -14,7 +14,7 @@ import (
 
 // formatVersion is the key-layout version stored at keyFormat. Open refuses a
 // store written with another layout rather than misread it.
-const formatVersion uint64 = 1
+const formatVersion uint64 = 2
 
 // ErrClosed is returned (wrapped in charging.ErrUnavailable) after Close.
 var ErrClosed = errors.New("store: closed")
@@ -41,7 +41,23 @@ type Store struct {
 	stop          chan struct{} // closes the background loops
 	loops         sync.WaitGroup
 
-	spare *group // committer-owned: buffers for the next group
+	scratch []byte // Submit's encoding buffer (under mu)
+
+	// Committer-owned.
+	spare         *group // buffers for the next group
+	scratchCommit []byte
+	redoSeq       uint64  // last redo record's seq
+	pend          pending // deferred records not yet handed to a checkpoint
+	lastCkpt      time.Time
+
+	// Checkpoints (see checkpoint.go).
+	ckptJobs      chan *pending
+	ckptIdle      chan struct{} // holds a token while no checkpoint runs
+	spareFromCkpt chan group    // a finished checkpoint's buffers, for reuse
+	ckptDone      chan struct{}
+	ckptMu        sync.RWMutex // held by a checkpoint's commit; by Usage to read
+	ovMu          sync.Mutex   // guards ovNew, ovOld
+	ovNew, ovOld  usageOverlay // pending usage: not yet / being checkpointed
 
 	// dbMu makes Close wait for readers and direct writes; closed flags it.
 	dbMu   sync.RWMutex
@@ -61,6 +77,8 @@ type counters struct {
 	commits, effects, bytes, failures atomic.Uint64
 	lastCommitNs                      atomic.Int64
 	syncedCommits                     atomic.Uint64 // batch mode: commits covered by the last WAL sync
+	checkpoints, checkpointRecords    atomic.Uint64
+	lastCheckpointNs, pendingBytes    atomic.Int64
 }
 
 // Stats are cumulative counters for metrics.
@@ -77,6 +95,11 @@ type Stats struct {
 	Failed     bool
 	Durability string
 	BootEpoch  uint64
+
+	Checkpoints       uint64        // checkpoints written
+	CheckpointRecords uint64        // batch operations written by checkpoints
+	LastCheckpoint    time.Duration // how long the last checkpoint's commit took
+	PendingBytes      int64         // deferred records waiting for a checkpoint
 }
 
 // Open opens (or creates) the store in dir, checks its format version,
@@ -108,7 +131,14 @@ func newStore(db *pebble.DB, opts Options) *Store {
 		kick:          make(chan struct{}, 1),
 		committerDone: make(chan struct{}),
 		stop:          make(chan struct{}),
+		ckptJobs:      make(chan *pending),
+		ckptIdle:      make(chan struct{}, 1),
+		spareFromCkpt: make(chan group, 1),
+		ckptDone:      make(chan struct{}),
+		ovNew:         usageOverlay{},
+		lastCkpt:      time.Now(),
 	}
+	s.ckptIdle <- struct{}{}
 	if opts.Durability == DurabilityBatch {
 		s.wsync = pebble.NoSync
 	}
@@ -142,7 +172,7 @@ func (s *Store) boot() error {
 	for _, h := range []*atomic.Uint64{&s.committedEvent, &s.durableEvent} {
 		h.Store(s.nextEvent)
 	}
-	return nil
+	return s.replayRedo()
 }
 
 // checkFormat writes the format version into an empty store and refuses a
@@ -205,6 +235,7 @@ func be64(v uint64) []byte { return binary.BigEndian.AppendUint64(nil, v) }
 
 func (s *Store) start() {
 	go s.committer()
+	go s.checkpointer()
 	if s.opts.Durability == DurabilityBatch {
 		s.loops.Add(1)
 		go s.syncLoop()
@@ -270,6 +301,11 @@ func (s *Store) Stats() Stats {
 		Failed:     s.failed.Load(),
 		Durability: s.opts.Durability,
 		BootEpoch:  s.bootEpoch,
+
+		Checkpoints:       s.stats.checkpoints.Load(),
+		CheckpointRecords: s.stats.checkpointRecords.Load(),
+		LastCheckpoint:    time.Duration(s.stats.lastCheckpointNs.Load()),
+		PendingBytes:      s.stats.pendingBytes.Load(),
 	}
 	s.mu.Lock()
 	if s.cur != nil {
@@ -293,6 +329,7 @@ func (s *Store) Close() error {
 	s.mu.Unlock()
 	s.wake()
 	<-s.committerDone
+	ckptErr := s.finalCheckpoint()
 	close(s.stop)
 	s.loops.Wait()
 	var err error
@@ -302,7 +339,7 @@ func (s *Store) Close() error {
 	s.dbMu.Lock()
 	defer s.dbMu.Unlock()
 	s.closed = true
-	return errors.Join(err, s.closeDB())
+	return errors.Join(ckptErr, err, s.closeDB())
 }
 
 // closeDB closes Pebble; after a failed WAL Pebble may report or panic.

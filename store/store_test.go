@@ -47,14 +47,15 @@ func TestRecoverEveryKind(t *testing.T) {
 	for _, v := range []int64{2, 1, 10} {
 		submitWait(t, s, &charging.Effect{Tariff: &charging.TariffRecord{ID: "standard", Version: v, Doc: []byte(fmt.Sprintf(`{"v":%d}`, v)), At: v}})
 	}
-	submitWait(t, s, &charging.Effect{Wallet: &w, Session: &sess, Number: &num, Event: &ans, TopUp: &top, Key: &key, Role: &role})
+	var cdr charging.CDR
+	fill(&cdr)
+	submitWait(t, s, &charging.Effect{Wallet: &w, Session: &sess, Number: &num, CDR: &cdr, Event: &ans, TopUp: &top, Key: &key, Role: &role})
 
 	// Deleted numbers and keys, and forgotten sessions and events, go away.
 	gone := charging.Effect{
 		Session: &charging.SessionState{ID: "old-call", Tenant: "acme"},
 		Number:  &charging.NumberState{Tenant: "acme", Number: "+255700000002", Status: "active"},
 		Key:     &charging.KeyRecord{ID: "key-2", Tenant: "acme"},
-		Event:   &charging.EventAnswer{Tenant: "acme", EventID: "ev-old"},
 	}
 	submitWait(t, s, &gone)
 	submitWait(t, s, &charging.Effect{

@@ -1,0 +1,292 @@
+package store
+
+import (
+	"encoding/binary"
+	"fmt"
+	"time"
+
+	"github.com/cockroachdb/pebble/v2"
+	"github.com/salio/salio/charging"
+)
+
+// Deferred state and checkpoints.
+//
+// Most of an effect's records are images that the next effect of the same
+// wallet or session overwrites (the wallet, the session) or deltas that the
+// next one adds to (a usage line). Writing each to its key in every group
+// costs a memtable insert per record and the bytes in every flush and
+// compaction, for values nobody reads before a restart. So a group writes
+// them only in its redo record ('g' + redo seq: the records in submit
+// order), which is durable with the group, and the store keeps them in
+// memory (pending) until a checkpoint writes each key's last image and each
+// line's summed delta once, in one batch that also deletes the redo records
+// it covers and sets keyCheckpoint. A busy wallet is then written once per
+// checkpoint instead of once per effect.
+//
+// Checkpoints run on their own goroutine, with NoSync: a checkpoint becomes
+// durable with the next synced group, and if a crash takes it back, the redo
+// records it would have deleted are still there (same batch). Open replays
+// the redo records that remain, in order, into their keys before recovery.
+//
+// Usage is the one deferred kind that queries read, so the store keeps the
+// pending usage deltas summed by line (the overlay) and Usage adds them to
+// what Pebble holds. ckptMu keeps a query from seeing a checkpoint's batch
+// and its overlay both, or neither.
+
+// pending is the deferred records of the groups sealed since the last
+// checkpoint began, in seal order, and the last redo seq among them.
+type pending struct {
+	g    group
+	upTo uint64
+}
+
+// usageOverlay is the pending usage deltas: line prefix ('u' tenant month) →
+// item component → sum.
+type usageOverlay map[string]map[string]*charging.UsageLine
+
+// add sums one usage operand into the overlay.
+func (o usageOverlay) add(key, value []byte) error {
+	prefix, item, ok := splitUsageKey(key)
+	if !ok {
+		return fmt.Errorf("%w: usage key %q", errCorrupt, key)
+	}
+	var l charging.UsageLine
+	if err := decodeUsage(value, &l); err != nil {
+		return err
+	}
+	items := o[string(prefix)]
+	if items == nil {
+		items = map[string]*charging.UsageLine{}
+		o[string(prefix)] = items
+	}
+	sum := items[string(item)]
+	if sum == nil {
+		sum = &charging.UsageLine{}
+		items[string(item)] = sum
+	}
+	sum.Count += l.Count
+	sum.QuantityMicros += l.QuantityMicros
+	sum.AmountMicros += l.AmountMicros
+	if l.Unit != "" {
+		sum.Unit = l.Unit
+	}
+	return nil
+}
+
+// splitUsageKey splits 'u' tenant month item into the line prefix (up to the
+// month) and the item component.
+func splitUsageKey(k []byte) (prefix, item []byte, ok bool) {
+	if len(k) == 0 || k[0] != kindUsage {
+		return nil, nil, false
+	}
+	_, rest, ok := readComponent(k[1:])
+	if !ok || len(rest) < 4 {
+		return nil, nil, false
+	}
+	n := len(k) - len(rest) + 4
+	return k[:n], k[n:], true
+}
+
+// foldDeferred copies g's deferred records into the pending checkpoint and
+// adds its usage deltas to the overlay. The committer calls it as it seals g
+// (in submit order, before build sorts the records): if g's commit fails, the
+// store fails and no checkpoint is written after it.
+func (s *Store) foldDeferred(g *group) {
+	p := &s.pend
+	locked := false
+	for i := range g.recs {
+		r := &g.recs[i]
+		if !r.deferred {
+			continue
+		}
+		k, v := g.key(r), g.value(r)
+		p.g.addRaw(r.op, k, v)
+		if r.op != opMerge {
+			continue
+		}
+		if !locked {
+			s.ovMu.Lock()
+			locked = true
+		}
+		if err := s.ovNew.add(k, v); err != nil {
+			panic(err) // encoded by appendEffect a moment ago
+		}
+	}
+	if locked {
+		s.ovMu.Unlock()
+	}
+	s.stats.pendingBytes.Store(int64(len(p.g.buf)))
+}
+
+// maybeCheckpoint hands the pending records to the checkpointer when
+// CheckpointInterval has passed or they hold CheckpointBytes (force: whenever
+// there are any). While a checkpoint is still running it waits only if the
+// pending records have grown to 4 × CheckpointBytes: backpressure, so memory
+// stays bounded when checkpoints fall behind.
+func (s *Store) maybeCheckpoint(force bool) {
+	if len(s.pend.g.recs) == 0 || s.Failed() {
+		return
+	}
+	size := len(s.pend.g.buf)
+	if !force && size < s.opts.CheckpointBytes && time.Since(s.lastCkpt) < s.opts.CheckpointInterval {
+		return
+	}
+	select {
+	case <-s.ckptIdle:
+	default:
+		if size < 4*s.opts.CheckpointBytes {
+			return
+		}
+		<-s.ckptIdle
+	}
+	job := &pending{}
+	*job, s.pend = s.pend, pending{}
+	select {
+	case s.pend.g = <-s.spareFromCkpt:
+	default:
+	}
+	s.ovMu.Lock()
+	s.ovOld, s.ovNew = s.ovNew, usageOverlay{}
+	s.ovMu.Unlock()
+	s.lastCkpt = time.Now()
+	s.stats.pendingBytes.Store(0)
+	s.ckptJobs <- job
+}
+
+// idleWait blocks the committer until Submit kicks it; with deferred records
+// pending it checkpoints them after CheckpointInterval of quiet.
+func (s *Store) idleWait() {
+	if len(s.pend.g.recs) == 0 {
+		<-s.kick
+		return
+	}
+	t := time.NewTimer(s.opts.CheckpointInterval)
+	defer t.Stop()
+	select {
+	case <-s.kick:
+	case <-t.C:
+		s.maybeCheckpoint(true)
+	}
+}
+
+// checkpointer writes the checkpoints the committer hands it, one at a time.
+func (s *Store) checkpointer() {
+	defer close(s.ckptDone)
+	for job := range s.ckptJobs {
+		if !s.Failed() {
+			if err := s.writeCheckpoint(job, pebble.NoSync); err != nil {
+				_ = s.fail(err)
+			}
+		}
+		job.g.reset()
+		s.spareFromCkpt <- job.g // the committer's next pending buffers
+		s.ckptIdle <- struct{}{}
+	}
+}
+
+// checkpointChunkBytes bounds one batch of a checkpoint's images. A batch
+// goes through the WAL like a group's, and a group committed behind a big one
+// waits for all of it to be written and synced: 100,000 wallet images in one
+// batch held group commits up for tens of milliseconds.
+const checkpointChunkBytes = 256 << 10
+
+// writeCheckpoint writes p's records to their keys: the last image of each
+// wallet and session in batches of checkpointChunkBytes, then a last batch
+// with each usage line's summed delta, the range deletion of the redo
+// records up to p.upTo and p.upTo as keyCheckpoint. Images may land before a
+// crash takes the last batch back: replaying the redo records then writes the
+// same or newer images. Usage deltas are not idempotent, so they are only in
+// the batch that deletes their redo records. The last batch's commit also
+// drops p's overlay under ckptMu, so a query sees p's usage either in the
+// overlay or in Pebble.
+func (s *Store) writeCheckpoint(p *pending, wo *pebble.WriteOptions) error {
+	start := time.Now()
+	images := s.db.NewBatch()
+	last := s.db.NewBatch()
+	n := 0
+	var err error
+	p.g.eachOp(true, func(o op, key, value []byte) {
+		n++
+		if o == opMerge {
+			applyOp(last, o, key, value)
+			return
+		}
+		applyOp(images, o, key, value)
+		if images.Len() >= checkpointChunkBytes && err == nil {
+			err = commitBatch(images, wo)
+			images.Reset()
+		}
+	})
+	if err == nil && !images.Empty() {
+		err = commitBatch(images, wo)
+	}
+	_ = images.Close()
+	if err != nil {
+		_ = last.Close()
+		return fmt.Errorf("store: checkpoint: %w", err)
+	}
+	_ = last.DeleteRange([]byte{kindRedo}, appendLogKey(nil, kindRedo, p.upTo+1), nil)
+	_ = last.Set(keyCheckpoint, be64(p.upTo), nil)
+	s.ckptMu.Lock()
+	err = commitBatch(last, wo)
+	if err == nil {
+		s.ovMu.Lock()
+		s.ovOld = nil
+		s.ovMu.Unlock()
+	}
+	s.ckptMu.Unlock()
+	_ = last.Close()
+	if err != nil {
+		return fmt.Errorf("store: checkpoint: %w", err)
+	}
+	s.stats.checkpoints.Add(1)
+	s.stats.checkpointRecords.Add(uint64(n))
+	s.stats.lastCheckpointNs.Store(int64(time.Since(start)))
+	return nil
+}
+
+// finalCheckpoint writes what is pending, synced, when the store closes, so
+// the next Open has nothing to replay.
+func (s *Store) finalCheckpoint() error {
+	<-s.ckptIdle // the last handed-off checkpoint is done
+	close(s.ckptJobs)
+	<-s.ckptDone
+	if s.Failed() || len(s.pend.g.recs) == 0 {
+		return nil
+	}
+	s.ovMu.Lock()
+	s.ovOld, s.ovNew = s.ovNew, usageOverlay{}
+	s.ovMu.Unlock()
+	if err := s.writeCheckpoint(&s.pend, pebble.Sync); err != nil {
+		return s.fail(err)
+	}
+	s.pend = pending{}
+	s.stats.pendingBytes.Store(0)
+	return nil
+}
+
+// replayRedo applies the redo records left by the last run (those after its
+// last durable checkpoint) to their keys, synced, and sets redoSeq past them.
+func (s *Store) replayRedo() error {
+	ckpt, err := s.getUint(keyCheckpoint)
+	if err != nil {
+		return err
+	}
+	var p pending
+	err = s.scan([]byte{kindRedo}, []byte{kindRedo + 1}, false, func(k, v []byte) (bool, error) {
+		if len(k) != 9 {
+			return false, fmt.Errorf("%w: redo key %q", errCorrupt, k)
+		}
+		p.upTo = binary.BigEndian.Uint64(k[1:])
+		err := walkRedo(v, func(o op, key, value []byte) { p.g.addRaw(o, key, value) })
+		return err == nil, err
+	})
+	if err != nil {
+		return fmt.Errorf("store: replay redo: %w", err)
+	}
+	s.redoSeq = max(ckpt, p.upTo)
+	if p.upTo == 0 {
+		return nil
+	}
+	return s.writeCheckpoint(&p, pebble.Sync)
+}

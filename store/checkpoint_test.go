@@ -1,0 +1,172 @@
+package store
+
+import (
+	"fmt"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/salio/salio/charging"
+	"github.com/stretchr/testify/require"
+)
+
+// frequentCheckpoints makes a checkpoint start after nearly every group.
+func frequentCheckpoints() Options {
+	o := testOptions()
+	o.CheckpointInterval = time.Millisecond
+	o.CheckpointBytes = 4 << 10
+	return o
+}
+
+// TestUsageExactDuringCheckpoints: a query's usage line counts every
+// acknowledged effect and none twice, while checkpoints move the pending
+// deltas from the overlay into Pebble under it.
+func TestUsageExactDuringCheckpoints(t *testing.T) {
+	s := openStore(t, t.TempDir(), frequentCheckpoints())
+	const writers, perWriter = 4, 400
+	var acked, submitted atomic.Int64
+	var wg sync.WaitGroup
+	for g := 0; g < writers; g++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for seq := uint64(1); seq <= perWriter; seq++ {
+				e := chargeEffect(fmt.Sprintf("w%d", g), seq, 202610)
+				e.Usage[0].Tenant = "shared" // every writer adds to one line
+				submitted.Add(1)
+				if err := s.Submit(e).Wait(); err != nil {
+					t.Error(err)
+					return
+				}
+				acked.Add(1)
+			}
+		}()
+	}
+	done := make(chan struct{})
+	go func() { wg.Wait(); close(done) }()
+	reads := 0
+	for running := true; running; reads++ {
+		select {
+		case <-done:
+			running = false
+		default:
+		}
+		low := acked.Load()
+		lines, err := s.Usage("shared", 202610)
+		require.NoError(t, err)
+		high := submitted.Load()
+		var got int64
+		if len(lines) > 0 {
+			require.Len(t, lines, 1)
+			got = lines[0].Count
+			require.Equal(t, got*20_000, lines[0].AmountMicros)
+		}
+		require.GreaterOrEqual(t, got, low, "an acknowledged delta is missing")
+		require.LessOrEqual(t, got, high, "a delta was counted twice")
+	}
+	st := s.Stats()
+	t.Logf("%d reads, %d effects in %d groups, %d checkpoints", reads, st.Effects, st.Commits, st.Checkpoints)
+	require.NotZero(t, st.Checkpoints)
+	lines, err := s.Usage("shared", 202610)
+	require.NoError(t, err)
+	require.EqualValues(t, writers*perWriter, lines[0].Count)
+}
+
+// TestCheckpointWritesKeysAndDropsRedo: after a checkpoint, the wallet keys
+// hold the last images and no redo record is left; after a restart nothing
+// is replayed twice.
+func TestCheckpointWritesKeysAndDropsRedo(t *testing.T) {
+	dir := t.TempDir()
+	o := testOptions()
+	o.CheckpointInterval = 20 * time.Millisecond
+	s := openStore(t, dir, o)
+	for seq := uint64(1); seq <= 50; seq++ {
+		submitWait(t, s, chargeEffect("acme", seq, 202610))
+	}
+	require.Eventually(t, func() bool { return s.Stats().Checkpoints > 0 && s.Stats().PendingBytes == 0 },
+		5*time.Second, 5*time.Millisecond, "an idle store checkpoints what is pending")
+	// Wait for the checkpoint's commit, then look under the store.
+	require.Eventually(t, func() bool { return countKeys(t, s, kindRedo) == 0 }, 5*time.Second, 5*time.Millisecond)
+	require.Equal(t, 1, countKeys(t, s, kindWallet))
+	lines, err := s.Usage("acme", 202610)
+	require.NoError(t, err)
+	require.EqualValues(t, 50, lines[0].Count)
+
+	submitWait(t, s, chargeEffect("acme", 51, 202610)) // pending again at Close
+	require.NoError(t, s.Close())
+	s = openStore(t, dir, o)
+	require.Zero(t, countKeys(t, s, kindRedo), "Close checkpoints what is pending")
+	r := recoverAll(t, s)
+	require.EqualValues(t, 51, r.wallets["acme"].TxSeq)
+	lines, err = s.Usage("acme", 202610)
+	require.NoError(t, err)
+	require.EqualValues(t, 51, lines[0].Count, "usage counted once across checkpoints and restarts")
+}
+
+func countKeys(t testing.TB, s *Store, kind byte) int {
+	t.Helper()
+	n := 0
+	require.NoError(t, s.scan([]byte{kind}, []byte{kind + 1}, false, func(_, _ []byte) (bool, error) {
+		n++
+		return true, nil
+	}))
+	return n
+}
+
+// TestRedoReplayedAfterUncleanStop: a process that dies leaves redo records;
+// the next Open writes them to their keys before recovery reads them.
+func TestRedoReplayedAfterUncleanStop(t *testing.T) {
+	dir := t.TempDir()
+	s, err := Open(dir, testOptions())
+	require.NoError(t, err)
+	for seq := uint64(1); seq <= 30; seq++ {
+		submitWait(t, s, chargeEffect("acme", seq, 202610))
+	}
+	require.Greater(t, countKeys(t, s, kindRedo), 0)
+	require.Zero(t, countKeys(t, s, kindWallet))
+	// Die without Close: stop the goroutines that would checkpoint, then
+	// close Pebble under them (what is synced stays).
+	s.mu.Lock()
+	s.err = charging.ErrUnavailable // no more commits or checkpoints
+	s.failed.Store(true)
+	s.mu.Unlock()
+	require.NoError(t, s.db.Close())
+
+	s = openStore(t, dir, testOptions())
+	require.Zero(t, countKeys(t, s, kindRedo))
+	r := recoverAll(t, s)
+	require.EqualValues(t, 30, r.wallets["acme"].TxSeq)
+	lines, err := s.Usage("acme", 202610)
+	require.NoError(t, err)
+	require.EqualValues(t, 30, lines[0].Count)
+}
+
+// TestLogKeysHoldGroups: effects committed together share one log key per
+// log; reads and parking address any entry inside a key.
+func TestLogKeysHoldGroups(t *testing.T) {
+	s := openStore(t, t.TempDir(), testOptions())
+	var last *charging.Commit
+	const n = 300
+	for seq := uint64(1); seq <= n; seq++ {
+		last = s.Submit(chargeEffect("acme", seq, 202610)) // no wait: they share groups
+	}
+	require.NoError(t, last.Wait())
+	keys := countKeys(t, s, kindCDRLog)
+	require.Less(t, keys, n, "no log key holds more than one entry")
+	t.Logf("%d CDRs in %d log keys", n, keys)
+	for after := uint64(0); after <= n; after += 7 {
+		page, err := s.ReadCDRs(after, 13)
+		require.NoError(t, err)
+		require.Len(t, page, min(13, int(n-after)))
+		for i, c := range page {
+			require.EqualValues(t, after+uint64(i)+1, c.Seq)
+			require.Equal(t, fmt.Sprintf("cdr-acme-%d", c.Seq), c.CDR.ID)
+		}
+	}
+	require.NoError(t, s.Park(LogCDRs, 150, "refused"))
+	parked, err := s.Parked(LogCDRs)
+	require.NoError(t, err)
+	require.Len(t, parked, 1)
+	require.Equal(t, "cdr-acme-150", parked[0].CDR.ID)
+}
