@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"runtime"
+	"runtime/debug"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -57,7 +58,12 @@ func heapLive() uint64 {
 	return m.HeapAlloc
 }
 
+// serverGCPercent is salio serve's default --gc-percent: the engine is
+// measured with the collector tuned as it runs in the server.
+const serverGCPercent = 400
+
 func newEngineFixture(wallets int) (f *engineFixture, err error) {
+	debug.SetGCPercent(serverGCPercent)
 	defer func() {
 		if r := recover(); r != nil { // the engine may still be a stub
 			err = fmt.Errorf("engine panicked: %v", r)

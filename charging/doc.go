@@ -25,7 +25,10 @@
 //     request_number, events by (tenant, event_id), top-ups by (tenant,
 //     reference). Same key, same payload: the stored answer (replay = true).
 //     Same key, other payload: ErrConflict. Records are kept for
-//     Config.Retention (default 24 h) and then forgotten.
+//     Config.Retention (default 24 h) and then forgotten. Event records live
+//     in one reservation.Memo per shard (a ring in arrival order with a hash
+//     index); past Config.MaxIdempotencyRecords a shard forgets its oldest
+//     early and counts it (EngineStats.IdempotencyEvictions).
 //   - Time comes from Config.Clock. Session expiry, grace windows, number
 //     renewals and idempotency retention are deadlines in each shard's timer
 //     heap, handled by RunTimers (every TimerTick from Start's loop).

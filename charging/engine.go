@@ -42,6 +42,7 @@ type Engine struct {
 	log      *slog.Logger
 	wallets  *reservation.Table[wallet]
 	sessions *reservation.Index[*SessionState]
+	events   []reservation.Memo[eventRecord] // per wallet shard, under its lock: event idempotency
 	tariffs  tariffRegistry
 	access   accessRegistry
 
@@ -52,6 +53,7 @@ type Engine struct {
 	ready     atomic.Bool
 	stats     counters
 	idemCount atomic.Int64 // retained idempotency records (events, top-ups, closed sessions)
+	evictions atomic.Int64 // event records forgotten early: MaxIdempotencyRecords reached
 
 	lastMonth     int32       // yyyymm of the last month-close pass (timer goroutine only)
 	closingMonths atomic.Bool // a month-close pass is running
@@ -98,6 +100,7 @@ func New(cfg Config) (*Engine, error) {
 		idEpoch:  cfg.IDEpoch,
 		stop:     make(chan struct{}),
 	}
+	e.events = make([]reservation.Memo[eventRecord], e.wallets.Len())
 	e.tariffs.init()
 	e.access.init()
 	return e, nil

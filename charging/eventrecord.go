@@ -1,12 +1,13 @@
 package charging
 
-// eventRecord is an event's idempotency record as a wallet keeps it in
-// memory: the answer packed into 64 bytes (EventAnswer is ~180). A busy
-// wallet holds a day of these, and growing its map copies them, so their size
-// is most of an event debit's cost.
+import "github.com/salio/salio/reservation"
+
+// eventRecord is an event's idempotency record as a shard's memo keeps it:
+// the answer packed into 56 bytes (EventAnswer is ~180; the memo holds the
+// tenant, the event id and the time beside it). A busy shard holds a day of
+// these, so their size is memory.
 type eventRecord struct {
 	hash           uint64
-	atMs           int64
 	amountMicros   int64
 	quantityMicros int64
 	balanceMicros  int64
@@ -32,16 +33,44 @@ func codeOf(names []string, s string) uint8 {
 
 func packEvent(a *EventAnswer) eventRecord {
 	return eventRecord{
-		hash: a.Hash, atMs: a.At, amountMicros: a.AmountMicros, quantityMicros: a.QuantityMicros,
+		hash: a.Hash, amountMicros: a.AmountMicros, quantityMicros: a.QuantityMicros,
 		balanceMicros: a.BalanceMicros, txID: a.TransactionID, segments: int32(a.Segments),
 		unit: codeOf(unitNames[:], a.Unit), encoding: codeOf(encodingNames[:], a.Encoding),
 	}
 }
 
-func (r *eventRecord) answer(tenant, eventID string) EventAnswer {
+func (r *eventRecord) answer(tenant, eventID string, atMs int64) EventAnswer {
 	return EventAnswer{
-		EventID: eventID, Tenant: tenant, Hash: r.hash, At: r.atMs, AmountMicros: r.amountMicros,
+		EventID: eventID, Tenant: tenant, Hash: r.hash, At: atMs, AmountMicros: r.amountMicros,
 		QuantityMicros: r.quantityMicros, Unit: unitNames[r.unit], BalanceMicros: r.balanceMicros,
 		TransactionID: r.txID, Segments: int64(r.segments), Encoding: encodingNames[r.encoding],
+	}
+}
+
+// rememberEvent keeps an event's answer for the retention window in its
+// shard's memo. Past MaxIdempotencyRecords (spread evenly over the shards)
+// the shard's oldest records are forgotten early and counted: memory stays
+// bounded whatever the event rate. The shard is locked.
+func (e *Engine) rememberEvent(sh *reservation.Shard[wallet], a *EventAnswer) {
+	m := &e.events[sh.ID()]
+	m.Add(a.Tenant, a.EventID, a.At, packEvent(a))
+	e.idemCount.Add(1)
+	for limit := max(1, e.cfg.MaxIdempotencyRecords/len(e.events)); m.Len() > limit; {
+		m.PopOldest()
+		e.idemCount.Add(-1)
+		e.evictions.Add(1)
+	}
+}
+
+// forgetEvents drops a shard's event records past retention. The shard is locked.
+func (e *Engine) forgetEvents(sh *reservation.Shard[wallet], nowMs int64) {
+	m := &e.events[sh.ID()]
+	for {
+		_, _, atMs, ok := m.Oldest()
+		if !ok || atMs+e.cfg.Retention.Milliseconds() > nowMs {
+			return
+		}
+		m.PopOldest()
+		e.idemCount.Add(-1)
 	}
 }

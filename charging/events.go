@@ -1,7 +1,6 @@
 package charging
 
 import (
-	"github.com/salio/salio/reservation"
 	"github.com/salio/salio/tariff"
 )
 
@@ -189,13 +188,13 @@ func (e *Engine) applyEvent(r *EventRequest) (*Commit, EventAnswer, bool, error)
 	if err != nil {
 		return nil, EventAnswer{}, false, err
 	}
-	if prev, ok := w.events[r.EventID]; ok {
+	if prev, atMs, ok := e.events[sh.ID()].Get(r.Tenant, r.EventID); ok {
 		sh.Unlock()
 		if prev.hash != p.hash {
 			return nil, EventAnswer{}, false, conflict("event_id " + r.EventID + " was used with another payload")
 		}
 		e.stats.replays.Add(1)
-		return nil, prev.answer(r.Tenant, r.EventID), true, nil
+		return nil, prev.answer(r.Tenant, r.EventID, atMs), true, nil
 	}
 	o := e.newOp(sh, w)
 	ans, err := o.chargeEvent(r, &p)
@@ -237,12 +236,7 @@ func (o *op) chargeEvent(r *EventRequest, p *preparedEvent) (EventAnswer, error)
 		Segments: p.segments, Encoding: p.encoding,
 	}
 	o.fx.Event = ans
-	if w.events == nil {
-		w.events = make(map[string]eventRecord)
-	}
-	w.events[r.EventID] = packEvent(ans)
-	e.idemCount.Add(1)
-	o.sh.Forget.Push(reservation.Timer{AtMs: o.now + e.cfg.Retention.Milliseconds(), Kind: reservation.TimerForgetEvent, Tenant: w.Tenant, Key: r.EventID})
+	e.rememberEvent(o.sh, ans)
 	e.stats.eventsCharged.Add(1)
 	return *ans, nil
 }

@@ -11,9 +11,11 @@ const (
 	// DefaultRetention: switches and gateways retry within seconds or minutes;
 	// a day of idempotency covers every retry policy we know of.
 	DefaultRetention = 24 * time.Hour
-	// DefaultMaxIdempotencyRecords bounds memory: at ~250 bytes a record, 4M
-	// records is ~1 GB. Past it the oldest records are forgotten early (and
-	// counted in EngineStats.IdempotencyEvictions).
+	// DefaultMaxIdempotencyRecords bounds the event records' memory: at ~150
+	// bytes a record (memo entry, index, event id), 4M records is ~600 MB.
+	// Past it each shard forgets its oldest event records early (counted in
+	// EngineStats.IdempotencyEvictions): at 1,000 events/s the oldest are
+	// then over an hour old, far past any retry policy.
 	DefaultMaxIdempotencyRecords = 4_000_000
 	// DefaultMaxTopUpMicros: 1,000,000 currency units per top-up or fee; larger
 	// amounts are almost surely typing errors, and the cap keeps every sum of

@@ -270,12 +270,13 @@ type Effect struct {
 	Role        *RoleRecord
 	Invoice     *Invoice
 
-	// Forget lists idempotency records past retention to delete.
-	ForgetSessions []string    // session ids
-	ForgetEvents   [][2]string // {tenant, event id}
+	// ForgetSessions lists closed sessions past retention to delete. (Event
+	// records need no delete: the store keeps an event's answer with its CDR
+	// in the CDR log, which its retention prunes.)
+	ForgetSessions []string
 }
 
 // Reset clears e for reuse, keeping slice capacity.
 func (e *Effect) Reset() {
-	*e = Effect{Events: e.Events[:0], Usage: e.Usage[:0], ForgetSessions: e.ForgetSessions[:0], ForgetEvents: e.ForgetEvents[:0]}
+	*e = Effect{Events: e.Events[:0], Usage: e.Usage[:0], ForgetSessions: e.ForgetSessions[:0]}
 }

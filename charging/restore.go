@@ -85,15 +85,13 @@ func (r restorer) RestoreNumber(ns NumberState) error {
 	})
 }
 
+// RestoreEvent remembers an event's answer. The store hands them over in
+// commit order, which is the order the memo expires them in.
 func (r restorer) RestoreEvent(a EventAnswer) error {
-	ans := &a
 	return r.withWallet(a.Tenant, "event "+a.EventID, func(sh *reservation.Shard[wallet], w *wallet) {
-		if w.events == nil {
-			w.events = make(map[string]eventRecord)
+		if _, _, ok := r.e.events[sh.ID()].Get(a.Tenant, a.EventID); !ok {
+			r.e.rememberEvent(sh, &a)
 		}
-		w.events[ans.EventID] = packEvent(ans)
-		r.e.idemCount.Add(1)
-		sh.Forget.Push(reservation.Timer{AtMs: ans.At + r.e.cfg.Retention.Milliseconds(), Kind: reservation.TimerForgetEvent, Tenant: ans.Tenant, Key: ans.EventID})
 	})
 }
 

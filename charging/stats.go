@@ -39,7 +39,10 @@ type EngineStats struct {
 	Replays            int64
 	EventsCharged      int64
 	IdempotencyRecords int64 // retained records of closed sessions, events and top-ups
-	Failed             bool
+	// IdempotencyEvictions counts event records forgotten before their
+	// retention ended because MaxIdempotencyRecords was reached.
+	IdempotencyEvictions int64
+	Failed               bool
 }
 
 // Stats returns counters and gauges; it walks every wallet (one shard locked
@@ -54,11 +57,12 @@ func (e *Engine) Stats() EngineStats {
 			"too_many_sessions":  e.stats.deniedTooManySessions.Load(),
 			"grace_expired":      e.stats.deniedGraceExpired.Load(),
 		},
-		Expiries:           e.stats.expiries.Load(),
-		Replays:            e.stats.replays.Load(),
-		EventsCharged:      e.stats.eventsCharged.Load(),
-		IdempotencyRecords: e.idemCount.Load(),
-		Failed:             e.failed.Load() != nil,
+		Expiries:             e.stats.expiries.Load(),
+		Replays:              e.stats.replays.Load(),
+		EventsCharged:        e.stats.eventsCharged.Load(),
+		IdempotencyRecords:   e.idemCount.Load(),
+		IdempotencyEvictions: e.evictions.Load(),
+		Failed:               e.failed.Load() != nil,
 	}
 	now := e.nowMs()
 	for i := 0; i < e.wallets.Len(); i++ {

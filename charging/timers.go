@@ -44,6 +44,7 @@ func (e *Engine) RunTimers() {
 		sh := e.wallets.Shard(i)
 		sh.Lock()
 		now := e.nowMs()
+		e.forgetEvents(sh, now)
 		for _, pop := range []func(int64) (reservation.Timer, bool){sh.Timers.PopDue, sh.Forget.PopDue} {
 			for {
 				t, ok := pop(now)
@@ -102,14 +103,6 @@ func (e *Engine) fire(sh *reservation.Shard[wallet], t reservation.Timer, now in
 			return nil
 		}
 		o.renewNumber(n)
-	case reservation.TimerForgetEvent:
-		a, ok := w.events[t.Key]
-		if !ok || a.atMs+e.cfg.Retention.Milliseconds() > now {
-			return nil
-		}
-		delete(w.events, t.Key)
-		e.idemCount.Add(-1)
-		o.fx.ForgetEvents = append(o.fx.ForgetEvents, [2]string{w.Tenant, t.Key})
 	case reservation.TimerForgetTopUp:
 		// Top-up records stay on disk (money in is rare and worth keeping);
 		// only memory forgets them after retention.

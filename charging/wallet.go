@@ -14,7 +14,6 @@ type wallet struct {
 	WalletState
 	tariff  *tariffEntry
 	open    map[string]*SessionState // open sessions of this wallet
-	events  map[string]eventRecord   // event idempotency records within retention (packed, by value)
 	topups  map[string]*TopUpRecord  // top-up idempotency records within retention
 	numbers map[string]*NumberState
 }

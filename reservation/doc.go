@@ -15,6 +15,10 @@
 //     time.AfterFunc per item; Queue: a block FIFO for the deadlines that
 //     arrive in time order (idempotency retention), O(1) per item.
 //   - StringArena: ids minted under the shard lock without an allocation each.
+//   - Memo: values remembered by (tenant, key) for a retention window, in a
+//     ring in arrival order (the order they expire in) with a hash index: the
+//     event idempotency records, without a map per wallet or an entry per
+//     record in a deadline queue.
 //   - Grant: the largest grant g <= requested whose extra cost fits a budget,
 //     as SPEC section 7 defines it, by binary search over the monotone cost.
 //

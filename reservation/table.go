@@ -21,7 +21,8 @@ type Shard[W any] struct {
 	Timers  Timers // expiry, grace, renewals: any order
 	Forget  Queue  // idempotency retention: pushed in time order
 	IDs     StringArena
-	_       [40]byte // keep neighbouring shards' locks off one cache line
+	id      int
+	_       [32]byte // keep neighbouring shards' locks off one cache line
 }
 
 // NewTable returns a table with n shards; n is rounded up to a power of two.
@@ -33,6 +34,7 @@ func NewTable[W any](n int) *Table[W] {
 	t := &Table[W]{shards: make([]Shard[W], n), mask: uint64(n - 1)}
 	for i := range t.shards {
 		t.shards[i].wallets = make(map[string]*W)
+		t.shards[i].id = i
 	}
 	return t
 }
@@ -47,6 +49,9 @@ func (t *Table[W]) Len() int { return len(t.shards) }
 
 // Shard returns shard i.
 func (t *Table[W]) Shard(i int) *Shard[W] { return &t.shards[i] }
+
+// ID returns the shard's index (0..Len-1), for state a caller keeps per shard.
+func (s *Shard[W]) ID() int { return s.id }
 
 // Lock locks the shard.
 func (s *Shard[W]) Lock() { s.mu.Lock() }

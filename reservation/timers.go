@@ -10,7 +10,6 @@ const (
 	TimerGraceEnd                           // Key: tenant
 	TimerNumberRenewal                      // Key: number, Tenant: tenant
 	TimerForgetSession                      // Key: session id
-	TimerForgetEvent                        // Key: event id, Tenant: tenant
 	TimerForgetTopUp                        // Key: reference, Tenant: tenant
 )
 

@@ -62,7 +62,6 @@ func TestRecoverEveryKind(t *testing.T) {
 		Number:         &charging.NumberState{Tenant: "acme", Number: "+255700000002", Deleted: true},
 		Key:            &charging.KeyRecord{ID: "key-2", Deleted: true},
 		ForgetSessions: []string{"old-call"},
-		ForgetEvents:   [][2]string{{"acme", "ev-old"}},
 	})
 	require.NoError(t, s.Close())
 

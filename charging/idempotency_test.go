@@ -1,0 +1,53 @@
+package charging
+
+import (
+	"fmt"
+	"testing"
+
+	"github.com/salio/salio/tariff"
+)
+
+// TestIdempotencyRecordsBounded: past MaxIdempotencyRecords each shard forgets
+// its oldest event records, counts them, and keeps the newest.
+func TestIdempotencyRecordsBounded(t *testing.T) {
+	sink := newMemSink()
+	e, err := New(Config{Shards: 4, Clock: &manualClock{t: scriptEpoch}, Sink: sink, Reader: sink, IDEpoch: 1,
+		MaxIdempotencyRecords: 40})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.PutTariff(tariff.Standard().Doc); err != nil {
+		t.Fatal(err)
+	}
+	e.ready.Store(true)
+	for _, id := range []string{"a", "b", "c"} {
+		if _, err := e.CreateTenant(TenantParams{ID: id, Tariff: "standard"}); err != nil {
+			t.Fatal(err)
+		}
+		if _, _, err := e.TopUp(id, TopUpRequest{AmountMicros: 100_000_000, Method: "manual", Reference: "r"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	const n = 300
+	ev := func(i int) EventRequest {
+		return EventRequest{EventID: fmt.Sprintf("e%d", i), Tenant: []string{"a", "b", "c"}[i%3], Service: "sms",
+			Destination: "255712345678", Segments: 1}
+	}
+	for i := 0; i < n; i++ {
+		if _, replay, err := e.Event(ev(i)); err != nil || replay {
+			t.Fatalf("event %d: replay=%v err=%v", i, replay, err)
+		}
+	}
+	st := e.Stats()
+	events := int64(0)
+	for i := range e.events {
+		events += int64(e.events[i].Len())
+	}
+	if events > 40 || st.IdempotencyEvictions != n-events {
+		t.Fatalf("%d event records held (cap 40), %d evicted, want %d", events, st.IdempotencyEvictions, n-events)
+	}
+	if _, replay, err := e.Event(ev(n - 1)); err != nil || !replay {
+		t.Fatalf("the newest event is forgotten: replay=%v err=%v", replay, err)
+	}
+	checkMoney(t, e, sink)
+}
