@@ -6,14 +6,13 @@ import (
 	"time"
 
 	"github.com/cockroachdb/pebble/v2"
-	"github.com/salio/salio/charging"
 )
 
 // Deferred state and checkpoints.
 //
 // Most of an effect's records are images that the next effect of the same
-// wallet or session overwrites (the wallet, the session) or deltas that the
-// next one adds to (a usage line). Writing each to its key in every group
+// wallet or session overwrites (the wallet, the session), deltas that the
+// next one adds to (a usage line), or history (a transaction). Writing each to its key in every group
 // costs a memtable insert per record and the bytes in every flush and
 // compaction, for values nobody reads before a restart. So a group writes
 // them only in its redo record ('g' + redo seq: the records in submit
@@ -28,10 +27,10 @@ import (
 // records it would have deleted are still there (same batch). Open replays
 // the redo records that remain, in order, into their keys before recovery.
 //
-// Usage is the one deferred kind that queries read, so the store keeps the
-// pending usage deltas summed by line (the overlay) and Usage adds them to
-// what Pebble holds. ckptMu keeps a query from seeing a checkpoint's batch
-// and its overlay both, or neither.
+// Usage and transactions are the deferred kinds that queries read, so the
+// store keeps them in an overlay (overlay.go) that Usage and Transactions
+// add to what Pebble holds. ckptMu keeps a query from seeing a checkpoint's
+// usage both in Pebble and in the overlay, or in neither.
 
 // pending is the deferred records of the groups sealed since the last
 // checkpoint began, in seal order, and the last redo seq among them.
@@ -40,60 +39,14 @@ type pending struct {
 	upTo uint64
 }
 
-// usageOverlay is the pending usage deltas: line prefix ('u' tenant month) →
-// item component → sum.
-type usageOverlay map[string]map[string]*charging.UsageLine
-
-// add sums one usage operand into the overlay.
-func (o usageOverlay) add(key, value []byte) error {
-	prefix, item, ok := splitUsageKey(key)
-	if !ok {
-		return fmt.Errorf("%w: usage key %q", errCorrupt, key)
-	}
-	var l charging.UsageLine
-	if err := decodeUsage(value, &l); err != nil {
-		return err
-	}
-	items := o[string(prefix)]
-	if items == nil {
-		items = map[string]*charging.UsageLine{}
-		o[string(prefix)] = items
-	}
-	sum := items[string(item)]
-	if sum == nil {
-		sum = &charging.UsageLine{}
-		items[string(item)] = sum
-	}
-	sum.Count += l.Count
-	sum.QuantityMicros += l.QuantityMicros
-	sum.AmountMicros += l.AmountMicros
-	if l.Unit != "" {
-		sum.Unit = l.Unit
-	}
-	return nil
-}
-
-// splitUsageKey splits 'u' tenant month item into the line prefix (up to the
-// month) and the item component.
-func splitUsageKey(k []byte) (prefix, item []byte, ok bool) {
-	if len(k) == 0 || k[0] != kindUsage {
-		return nil, nil, false
-	}
-	_, rest, ok := readComponent(k[1:])
-	if !ok || len(rest) < 4 {
-		return nil, nil, false
-	}
-	n := len(k) - len(rest) + 4
-	return k[:n], k[n:], true
-}
-
 // foldDeferred copies g's deferred records into the pending checkpoint and
-// adds its usage deltas to the overlay. The committer calls it as it seals g
-// (in submit order, before build sorts the records): if g's commit fails, the
-// store fails and no checkpoint is written after it.
+// adds those that queries read (usage, transactions) to the overlay. The
+// committer calls it as it seals g (in submit order, before build sorts the
+// records): if g's commit fails, the store fails and no checkpoint is
+// written after it.
 func (s *Store) foldDeferred(g *group) {
 	p := &s.pend
-	locked := false
+	s.ovMu.Lock()
 	for i := range g.recs {
 		r := &g.recs[i]
 		if !r.deferred {
@@ -101,20 +54,11 @@ func (s *Store) foldDeferred(g *group) {
 		}
 		k, v := g.key(r), g.value(r)
 		p.g.addRaw(r.op, k, v)
-		if r.op != opMerge {
-			continue
-		}
-		if !locked {
-			s.ovMu.Lock()
-			locked = true
-		}
-		if err := s.ovNew.add(k, v); err != nil {
+		if err := s.ovNew.add(r.op, k, v); err != nil {
 			panic(err) // encoded by appendEffect a moment ago
 		}
 	}
-	if locked {
-		s.ovMu.Unlock()
-	}
+	s.ovMu.Unlock()
 	s.stats.pendingBytes.Store(int64(len(p.g.buf)))
 }
 
@@ -146,7 +90,7 @@ func (s *Store) maybeCheckpoint(force bool) {
 	default:
 	}
 	s.ovMu.Lock()
-	s.ovOld, s.ovNew = s.ovNew, usageOverlay{}
+	s.ovOld, s.ovNew = s.ovNew, newOverlay()
 	s.ovMu.Unlock()
 	s.lastCkpt = time.Now()
 	s.stats.pendingBytes.Store(0)
@@ -255,7 +199,7 @@ func (s *Store) finalCheckpoint() error {
 		return nil
 	}
 	s.ovMu.Lock()
-	s.ovOld, s.ovNew = s.ovNew, usageOverlay{}
+	s.ovOld, s.ovNew = s.ovNew, newOverlay()
 	s.ovMu.Unlock()
 	if err := s.writeCheckpoint(&s.pend, pebble.Sync); err != nil {
 		return s.fail(err)

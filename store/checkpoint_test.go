@@ -170,3 +170,53 @@ func TestLogKeysHoldGroups(t *testing.T) {
 	require.Len(t, parked, 1)
 	require.Equal(t, "cdr-acme-150", parked[0].CDR.ID)
 }
+
+// TestTransactionsExactDuringCheckpoints: a tenant's history lists every
+// acknowledged transaction once, newest first, while checkpoints move them
+// from the overlay into Pebble under it; pages line up.
+func TestTransactionsExactDuringCheckpoints(t *testing.T) {
+	s := openStore(t, t.TempDir(), frequentCheckpoints())
+	const n = 1500
+	var acked atomic.Uint64
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for seq := uint64(1); seq <= n; seq++ {
+			if err := s.Submit(chargeEffect("acme", seq, 202610)).Wait(); err != nil {
+				t.Error(err)
+				return
+			}
+			acked.Store(seq)
+		}
+	}()
+	check := func() {
+		low := acked.Load()
+		var seqs []uint64
+		before := uint64(0)
+		for {
+			page, err := s.Transactions("acme", before, 97, "")
+			require.NoError(t, err)
+			if len(page) == 0 {
+				break
+			}
+			for _, tx := range page {
+				seqs = append(seqs, tx.Seq)
+			}
+			before = page[len(page)-1].Seq
+		}
+		require.GreaterOrEqual(t, uint64(len(seqs)), low, "an acknowledged transaction is missing")
+		for i := range seqs {
+			require.Equal(t, seqs[0]-uint64(i), seqs[i], "history not newest first without gaps or repeats")
+		}
+	}
+	for running := true; running; {
+		select {
+		case <-done:
+			running = false
+		default:
+		}
+		check()
+	}
+	check()
+	require.NotZero(t, s.Stats().Checkpoints)
+}

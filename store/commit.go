@@ -64,8 +64,9 @@ func (s *Store) wake() {
 	}
 }
 
-// appendEffect encodes e's records into g. Wallet and session images and
-// usage deltas are deferred to the redo record (see checkpoint.go); forgets
+// appendEffect encodes e's records into g. Wallet and session images, usage
+// deltas and transactions are deferred to the redo record (see
+// checkpoint.go); forgets
 // go first so that a record the same effect writes wins. ForgetEvents needs
 // nothing: an event's idempotency record is its CDR log entry, which
 // retention prunes. Log records take the next sequence numbers: this runs
@@ -95,7 +96,7 @@ func (s *Store) appendEffect(g *group, e *charging.Effect) {
 		g.buf = appendKeySeq(g.buf, kindTransaction, t.Tenant, t.Seq)
 		k := len(g.buf)
 		g.buf = appendTransaction(g.buf, t)
-		g.add(opSet, start, k)
+		g.addDeferred(opSet, start, k)
 	}
 	s.appendLogs(g, e)
 	for i := range e.Usage {

@@ -55,9 +55,9 @@
 // the group's records by key (same-key records keep their order, so the
 // batch means the same): Pebble inserts a batch into the memtable skiplist
 // with a cached splice, so sorted keys start each search near the previous
-// one. With the deferred records (below) a charge writes two keys in its
-// group (its transaction and its share of the log and redo keys) instead of
-// seven.
+// one. With the deferred records (below) a charge adds no key of its own
+// to its group's batch, only bytes to the group's log and redo keys (format
+// version 1 wrote seven keys per charge).
 //
 // BenchmarkDurableEffects runs both side by side on this repository's
 // 2-core machine (ext4, shared with other builds; -benchtime 2s; an effect
@@ -98,31 +98,37 @@
 //
 // # Deferred state and checkpoints
 //
-// Wallet images, session images and usage deltas are overwritten or summed
-// by the next effect of the same wallet, session or line, and nothing reads
-// them before a restart (but usage, see below). A group therefore writes
-// them only into its one redo record ('g' seq), in submit order; the store
-// keeps them in memory, and a checkpoint (every Options.CheckpointInterval, 1
-// s, or at Options.CheckpointBytes, 32 MiB) writes each key's last image
-// and each usage line's summed delta once, deletes the redo records it
-// covers with a range tombstone and records the last one's seq, in one
-// batch. A wallet charged 50 times a second is written once a second, not
-// 50 times, and the redo records are deleted before a memtable flush would
-// write them out. Checkpoints run on their own goroutine with NoSync: one
-// becomes durable with the next synced group, and if a crash takes it back,
-// the redo records it would have deleted are still there. Open replays the
-// redo records left by the last run into their keys (synced) before
-// recovery reads them; Close checkpoints synchronously, so a clean restart
-// replays nothing. While a checkpoint runs, the next one's records keep
-// accumulating; at 4 × CheckpointBytes the committer waits for it.
+// Wallet images, session images, usage deltas and transactions are written
+// once and then overwritten, summed or only read back by history queries. A
+// group therefore writes them only into its one redo record ('g' seq), in
+// submit order; the store keeps them in memory, and a checkpoint (every
+// Options.CheckpointInterval, 1 s, or at Options.CheckpointBytes, 32 MiB)
+// writes each key's last image, each usage line's summed delta and each
+// transaction once, sorted (a tenant's transactions of the interval land
+// next to each other in the memtable), deletes the redo records it covers
+// with a range tombstone and records the last one's seq. A wallet charged 50
+// times a second is written once a second, not 50 times, the redo records
+// are deleted before a memtable flush would write them out, and a group's own
+// batch is a handful of keys (its redo record, its log keys, the log heads)
+// whatever its size. Checkpoints run on their own goroutine with NoSync:
+// one becomes durable with the next synced group, and if a crash takes it
+// back, the redo records it would have deleted are still there. Open
+// replays the redo records left by the last run into their keys (synced)
+// before recovery reads them; Close checkpoints synchronously, so a clean
+// restart replays nothing. While a checkpoint runs, the next one's records
+// keep accumulating; at 4 × CheckpointBytes the committer waits for it.
 //
-// Usage is the one deferred kind that queries read: the store keeps the
-// pending deltas summed per line (the overlay) and Usage adds them to the
-// sums in Pebble, under a lock that a checkpoint's commit also takes, so a
-// query counts each delta exactly once (TestUsageExactDuringCheckpoints).
-// The overlay is updated when a group is sealed, so a query may count the
-// usage of an effect whose commit is still on its way to disk, as a
-// wallet's balance in memory already does.
+// Queries read usage and transactions: the store keeps the pending ones in
+// an overlay (usage summed per line, transactions per tenant) that Usage and
+// Transactions add to what Pebble holds. A checkpoint writes images in
+// batches of 256 KiB (a group behind one big batch in the WAL would wait for
+// all of it), usage only in its last batch with the range deletion, and drops
+// the overlay under a lock queries also take: a query counts each usage delta
+// exactly once and lists each transaction once
+// (TestUsageExactDuringCheckpoints, TestTransactionsExactDuringCheckpoints).
+// The overlay is updated when a group is sealed, so a query may show an
+// effect whose commit is still on its way to disk, as a wallet's balance in
+// memory already does.
 //
 // # Logs
 //
@@ -175,7 +181,7 @@
 //	'p' tenant reference        TopUpRecord (idempotency, kept for good)
 //	'k' key-id                  KeyRecord; Deleted=true deletes the key
 //	'r' tenant name             RoleRecord
-//	't' tenant seq              Transaction (reverse scan = newest first)
+//	't' tenant seq              Transaction (deferred; reverse scan = newest first)
 //	'u' tenant month item       usage sums (deferred; merge operands, see below)
 //	'v' tenant month            Invoice
 //	'c' first-seq               CDR log: one group's entries (CDR + event answer)

@@ -4,8 +4,6 @@ import (
 	"encoding/binary"
 	"fmt"
 	"math"
-	"slices"
-	"strings"
 
 	"github.com/cockroachdb/pebble/v2"
 	"github.com/salio/salio/charging"
@@ -63,17 +61,24 @@ func step(it *pebble.Iterator, reverse bool) bool {
 }
 
 // Transactions returns up to limit transactions of tenant with Seq <
-// beforeSeq (0 = from the newest), newest first, of type typ ("" = all): a
-// reverse scan over big-endian sequence numbers.
+// beforeSeq (0 = from the newest), newest first, of type typ ("" = all): those
+// still pending a checkpoint (the overlay), then a reverse scan over
+// big-endian sequence numbers.
 func (s *Store) Transactions(tenant string, beforeSeq uint64, limit int, typ string) ([]charging.Transaction, error) {
 	limit = pageLimit(limit)
+	s.ckptMu.RLock()
+	defer s.ckptMu.RUnlock()
+	pending, err := s.pendingTransactions(tenant, beforeSeq, limit, typ)
+	if err != nil {
+		return nil, err
+	}
 	lower := appendKey1(nil, kindTransaction, tenant)
 	upper := prefixEnd(lower)
 	if beforeSeq > 0 {
 		upper = binary.BigEndian.AppendUint64(append([]byte(nil), lower...), beforeSeq)
 	}
 	var out []charging.Transaction
-	err := s.scan(lower, upper, true, func(_, v []byte) (bool, error) {
+	err = s.scan(lower, upper, true, func(_, v []byte) (bool, error) {
 		var t charging.Transaction
 		if err := decodeTransaction(v, &t); err != nil {
 			return false, err
@@ -83,7 +88,10 @@ func (s *Store) Transactions(tenant string, beforeSeq uint64, limit int, typ str
 		}
 		return len(out) < limit, nil
 	})
-	return out, err
+	if err != nil {
+		return nil, err
+	}
+	return mergeNewestFirst(pending, out, limit), nil
 }
 
 // Usage returns the month's (yyyymm) usage lines of tenant sorted by item,
@@ -109,35 +117,7 @@ func (s *Store) Usage(tenant string, month int32) ([]charging.UsageLine, error) 
 	if err != nil {
 		return nil, err
 	}
-	return s.addPendingUsage(out, prefix), nil
-}
-
-// addPendingUsage adds the overlay's sums for the line prefix to lines.
-func (s *Store) addPendingUsage(lines []charging.UsageLine, prefix []byte) []charging.UsageLine {
-	s.ovMu.Lock()
-	defer s.ovMu.Unlock()
-	added := false
-	for _, o := range []usageOverlay{s.ovOld, s.ovNew} {
-		for itemKey, sum := range o[string(prefix)] {
-			item, _, _ := readComponent([]byte(itemKey))
-			i := slices.IndexFunc(lines, func(l charging.UsageLine) bool { return l.Item == item })
-			if i < 0 {
-				lines = append(lines, charging.UsageLine{Item: item})
-				i, added = len(lines)-1, true
-			}
-			l := &lines[i]
-			l.Count += sum.Count
-			l.QuantityMicros += sum.QuantityMicros
-			l.AmountMicros += sum.AmountMicros
-			if sum.Unit != "" {
-				l.Unit = sum.Unit
-			}
-		}
-	}
-	if added {
-		slices.SortFunc(lines, func(a, b charging.UsageLine) int { return strings.Compare(a.Item, b.Item) })
-	}
-	return lines
+	return s.pendingUsage(out, prefix), nil
 }
 
 // Invoices returns tenant's invoices, oldest first.

@@ -57,7 +57,7 @@ type Store struct {
 	ckptDone      chan struct{}
 	ckptMu        sync.RWMutex // held by a checkpoint's commit; by Usage to read
 	ovMu          sync.Mutex   // guards ovNew, ovOld
-	ovNew, ovOld  usageOverlay // pending usage: not yet / being checkpointed
+	ovNew, ovOld  *overlay     // pending usage and transactions: not yet / being checkpointed
 
 	// dbMu makes Close wait for readers and direct writes; closed flags it.
 	dbMu   sync.RWMutex
@@ -135,7 +135,7 @@ func newStore(db *pebble.DB, opts Options) *Store {
 		ckptIdle:      make(chan struct{}, 1),
 		spareFromCkpt: make(chan group, 1),
 		ckptDone:      make(chan struct{}),
-		ovNew:         usageOverlay{},
+		ovNew:         newOverlay(),
 		lastCkpt:      time.Now(),
 	}
 	s.ckptIdle <- struct{}{}
