@@ -2,6 +2,7 @@ package charging
 
 import (
 	"errors"
+	"fmt"
 	"log/slog"
 	"strconv"
 	"sync"
@@ -42,7 +43,7 @@ type Engine struct {
 	log      *slog.Logger
 	wallets  *reservation.Table[wallet]
 	sessions *reservation.Index[*SessionState]
-	events   []reservation.Memo[eventRecord] // per wallet shard, under its lock: event idempotency
+	events   []eventMemo // per wallet shard, under its lock: event idempotency
 	tariffs  tariffRegistry
 	access   accessRegistry
 
@@ -100,7 +101,7 @@ func New(cfg Config) (*Engine, error) {
 		idEpoch:  cfg.IDEpoch,
 		stop:     make(chan struct{}),
 	}
-	e.events = make([]reservation.Memo[eventRecord], e.wallets.Len())
+	e.events = make([]eventMemo, e.wallets.Len())
 	e.tariffs.init()
 	e.access.init()
 	return e, nil
@@ -172,12 +173,27 @@ func (e *Engine) wait(c *Commit) error {
 
 func (e *Engine) nowMs() int64 { return e.clock.Now().UnixMilli() }
 
-// newID returns a process-unique id: base-36 of epoch<<40 | counter, with a
+// appendID appends a process-unique id: base-36 of epoch<<40 | counter, with a
 // one-letter kind prefix. Ids never repeat across restarts because the store
 // increments the epoch at every open.
 func (e *Engine) appendID(dst []byte, prefix byte) []byte {
-	n := e.idEpoch<<40 | e.idCounter.Add(1)
+	return appendIDNumber(dst, prefix, e.idEpoch<<40|e.idCounter.Add(1))
+}
+
+func appendIDNumber(dst []byte, prefix byte, n uint64) []byte {
 	return strconv.AppendUint(append(dst, prefix), n, 36)
+}
+
+// idNumber is the number of an id appendID made with prefix.
+func idNumber(prefix byte, id string) (uint64, error) {
+	if len(id) < 2 || id[0] != prefix {
+		return 0, fmt.Errorf("%q is not a %c id", id, prefix)
+	}
+	n, err := strconv.ParseUint(id[1:], 36, 64)
+	if err != nil || string(appendIDNumber(nil, prefix, n)) != id {
+		return 0, fmt.Errorf("%q is not a %c id", id, prefix)
+	}
+	return n, nil
 }
 
 // id mints an id in the shard's arena (no allocation per id); the shard lock is held.

@@ -1,20 +1,32 @@
 package charging
 
-import "github.com/salio/salio/reservation"
+import (
+	"fmt"
+
+	"github.com/salio/salio/reservation"
+)
 
 // eventRecord is an event's idempotency record as a shard's memo keeps it:
-// the answer packed into 56 bytes (EventAnswer is ~180; the memo holds the
-// tenant, the event id and the time beside it). A busy shard holds a day of
-// these, so their size is memory.
+// the answer packed into 48 bytes without a pointer (EventAnswer is ~180;
+// the memo holds the wallet's number, the event id and the time beside it).
+// A busy shard holds a day of these: without pointers the garbage collector
+// never scans them.
 type eventRecord struct {
 	hash           uint64
 	amountMicros   int64
 	quantityMicros int64
 	balanceMicros  int64
-	txID           string
+	txNum          uint64 // the transaction id's number: ids are 't' + base 36 (Engine.appendID)
 	segments       int32
 	unit           uint8
 	encoding       uint8
+}
+
+// eventMemo is one shard's event records and the numbers it gives its
+// wallets (a wallet's memo owner id).
+type eventMemo struct {
+	reservation.Memo[eventRecord]
+	nextOwner uint32
 }
 
 var (
@@ -31,19 +43,23 @@ func codeOf(names []string, s string) uint8 {
 	return 0
 }
 
-func packEvent(a *EventAnswer) eventRecord {
+func packEvent(a *EventAnswer) (eventRecord, error) {
+	n, err := idNumber('t', a.TransactionID)
+	if err != nil {
+		return eventRecord{}, fmt.Errorf("event %s: transaction id: %w", a.EventID, err)
+	}
 	return eventRecord{
 		hash: a.Hash, amountMicros: a.AmountMicros, quantityMicros: a.QuantityMicros,
-		balanceMicros: a.BalanceMicros, txID: a.TransactionID, segments: int32(a.Segments),
+		balanceMicros: a.BalanceMicros, txNum: n, segments: int32(a.Segments),
 		unit: codeOf(unitNames[:], a.Unit), encoding: codeOf(encodingNames[:], a.Encoding),
-	}
+	}, nil
 }
 
 func (r *eventRecord) answer(tenant, eventID string, atMs int64) EventAnswer {
 	return EventAnswer{
 		EventID: eventID, Tenant: tenant, Hash: r.hash, At: atMs, AmountMicros: r.amountMicros,
 		QuantityMicros: r.quantityMicros, Unit: unitNames[r.unit], BalanceMicros: r.balanceMicros,
-		TransactionID: r.txID, Segments: int64(r.segments), Encoding: encodingNames[r.encoding],
+		TransactionID: string(appendIDNumber(nil, 't', r.txNum)), Segments: int64(r.segments), Encoding: encodingNames[r.encoding],
 	}
 }
 
@@ -51,15 +67,20 @@ func (r *eventRecord) answer(tenant, eventID string, atMs int64) EventAnswer {
 // shard's memo. Past MaxIdempotencyRecords (spread evenly over the shards)
 // the shard's oldest records are forgotten early and counted: memory stays
 // bounded whatever the event rate. The shard is locked.
-func (e *Engine) rememberEvent(sh *reservation.Shard[wallet], a *EventAnswer) {
+func (e *Engine) rememberEvent(sh *reservation.Shard[wallet], w *wallet, a *EventAnswer) error {
+	rec, err := packEvent(a)
+	if err != nil {
+		return err
+	}
 	m := &e.events[sh.ID()]
-	m.Add(a.Tenant, a.EventID, a.At, packEvent(a))
+	m.Add(w.memoOwner, a.EventID, a.At, rec)
 	e.idemCount.Add(1)
 	for limit := max(1, e.cfg.MaxIdempotencyRecords/len(e.events)); m.Len() > limit; {
 		m.PopOldest()
 		e.idemCount.Add(-1)
 		e.evictions.Add(1)
 	}
+	return nil
 }
 
 // forgetEvents drops a shard's event records past retention. The shard is locked.
@@ -73,4 +94,13 @@ func (e *Engine) forgetEvents(sh *reservation.Shard[wallet], nowMs int64) {
 		m.PopOldest()
 		e.idemCount.Add(-1)
 	}
+}
+
+// putWallet adds a new wallet to its locked shard and numbers it for the
+// shard's event memo.
+func (e *Engine) putWallet(sh *reservation.Shard[wallet], w *wallet) {
+	m := &e.events[sh.ID()]
+	w.memoOwner = m.nextOwner
+	m.nextOwner++
+	sh.Put(w.Tenant, w)
 }

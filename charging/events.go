@@ -188,7 +188,7 @@ func (e *Engine) applyEvent(r *EventRequest) (*Commit, EventAnswer, bool, error)
 	if err != nil {
 		return nil, EventAnswer{}, false, err
 	}
-	if prev, atMs, ok := e.events[sh.ID()].Get(r.Tenant, r.EventID); ok {
+	if prev, atMs, ok := e.events[sh.ID()].Get(w.memoOwner, r.EventID); ok {
 		sh.Unlock()
 		if prev.hash != p.hash {
 			return nil, EventAnswer{}, false, conflict("event_id " + r.EventID + " was used with another payload")
@@ -236,7 +236,7 @@ func (o *op) chargeEvent(r *EventRequest, p *preparedEvent) (EventAnswer, error)
 		Segments: p.segments, Encoding: p.encoding,
 	}
 	o.fx.Event = ans
-	e.rememberEvent(o.sh, ans)
+	assert(e.rememberEvent(o.sh, w, ans) == nil, "an event's transaction id is not one the engine minted")
 	e.stats.eventsCharged.Add(1)
 	return *ans, nil
 }

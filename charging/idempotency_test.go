@@ -51,3 +51,18 @@ func TestIdempotencyRecordsBounded(t *testing.T) {
 	}
 	checkMoney(t, e, sink)
 }
+
+func TestIDNumberRoundTrip(t *testing.T) {
+	for _, n := range []uint64{0, 1, 35, 36, 1<<40 | 12345, ^uint64(0)} {
+		id := string(appendIDNumber(nil, 't', n))
+		got, err := idNumber('t', id)
+		if err != nil || got != n {
+			t.Fatalf("%d -> %q -> %d, %v", n, id, got, err)
+		}
+	}
+	for _, bad := range []string{"", "t", "x12", "t-1", "tZZ", "t 1", "t01"} {
+		if _, err := idNumber('t', bad); err == nil {
+			t.Fatalf("%q parsed as a t id", bad)
+		}
+	}
+}

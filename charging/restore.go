@@ -1,6 +1,7 @@
 package charging
 
 import (
+	"errors"
 	"fmt"
 
 	"github.com/salio/salio/reservation"
@@ -31,7 +32,10 @@ func (r restorer) RestoreWallet(ws WalletState) error {
 	sh := r.e.wallets.ShardOf(ws.Tenant)
 	sh.Lock()
 	defer sh.Unlock()
-	sh.Put(ws.Tenant, &wallet{WalletState: ws, tariff: ent})
+	if sh.Get(ws.Tenant) != nil {
+		return fmt.Errorf("restore wallet %s: restored twice", ws.Tenant)
+	}
+	r.e.putWallet(sh, &wallet{WalletState: ws, tariff: ent})
 	if ws.GraceEndsAt != 0 && !ws.BlockedNotified {
 		sh.Timers.Push(reservation.Timer{AtMs: ws.GraceEndsAt, Kind: reservation.TimerGraceEnd, Tenant: ws.Tenant})
 	}
@@ -88,11 +92,13 @@ func (r restorer) RestoreNumber(ns NumberState) error {
 // RestoreEvent remembers an event's answer. The store hands them over in
 // commit order, which is the order the memo expires them in.
 func (r restorer) RestoreEvent(a EventAnswer) error {
-	return r.withWallet(a.Tenant, "event "+a.EventID, func(sh *reservation.Shard[wallet], w *wallet) {
-		if _, _, ok := r.e.events[sh.ID()].Get(a.Tenant, a.EventID); !ok {
-			r.e.rememberEvent(sh, &a)
+	var err error
+	werr := r.withWallet(a.Tenant, "event "+a.EventID, func(sh *reservation.Shard[wallet], w *wallet) {
+		if _, _, ok := r.e.events[sh.ID()].Get(w.memoOwner, a.EventID); !ok {
+			err = r.e.rememberEvent(sh, w, &a)
 		}
 	})
+	return errors.Join(werr, err)
 }
 
 func (r restorer) RestoreTopUp(t TopUpRecord) error {

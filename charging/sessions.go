@@ -105,7 +105,7 @@ func (o *op) newSession(r StartRequest, dest string, hash uint64) (*SessionState
 	}
 	_, tier := o.tier()
 	s := &SessionState{
-		ID: r.SessionID, Tenant: r.Tenant, Service: r.Service, Direction: r.Direction, Destination: dest,
+		ID: r.SessionID, Tenant: o.w.Tenant, Service: r.Service, Direction: r.Direction, Destination: dest,
 		TariffID: t.ID, TariffVersion: t.Version, Rate: rate, TierName: tier.Name, MultiplierMicros: tier.MultiplierMicros,
 		StartHash: hash, StartedAt: o.now,
 	}

@@ -33,7 +33,7 @@ func (e *Engine) CreateTenant(p TenantParams) (TenantInfo, error) {
 		sh.Unlock()
 		return TenantInfo{}, conflict("tenant " + p.ID + " exists")
 	}
-	sh.Put(p.ID, w)
+	e.putWallet(sh, w)
 	o := e.newOp(sh, w)
 	info := w.info()
 	if err := e.wait(o.submit()); err != nil {

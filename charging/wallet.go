@@ -12,10 +12,11 @@ import (
 // wallet is one tenant's in-memory wallet. It is guarded by its shard's lock.
 type wallet struct {
 	WalletState
-	tariff  *tariffEntry
-	open    map[string]*SessionState // open sessions of this wallet
-	topups  map[string]*TopUpRecord  // top-up idempotency records within retention
-	numbers map[string]*NumberState
+	tariff    *tariffEntry
+	memoOwner uint32                   // the wallet's number in its shard's event memo
+	open      map[string]*SessionState // open sessions of this wallet
+	topups    map[string]*TopUpRecord  // top-up idempotency records within retention
+	numbers   map[string]*NumberState
 }
 
 // Wallet status names (SPEC section 4).

@@ -3,6 +3,7 @@ package reservation
 import (
 	"fmt"
 	"math/rand/v2"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -13,33 +14,36 @@ import (
 func TestMemoAgainstMap(t *testing.T) {
 	for _, tc := range []struct {
 		name string
-		hash func(tenant, key string) uint64
+		hash func(owner uint32, key string) uint64
 	}{
 		{"maphash", nil},
-		{"collisions", func(tenant, key string) uint64 { return uint64(len(tenant)+len(key)) % 3 }},
+		{"collisions", func(owner uint32, key string) uint64 { return uint64(int(owner)+len(key)) % 3 }},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			rng := rand.New(rand.NewPCG(1, 2))
 			m := Memo[int]{Hash: tc.hash}
-			type k struct{ tenant, key string }
+			type k struct {
+				owner uint32
+				key   string
+			}
 			model := map[k]int{}
 			var order []k // the model's FIFO
 			now := int64(0)
 			for step := 0; step < 50_000; step++ {
 				now++
-				key := k{fmt.Sprintf("t%d", rng.IntN(7)), fmt.Sprintf("e%d", rng.IntN(3000))}
+				key := k{uint32(rng.IntN(7)), fmt.Sprintf("e%d-%s", rng.IntN(3000), strings.Repeat("x", rng.IntN(200)))}
 				switch r := rng.IntN(10); {
 				case r < 5:
-					_, _, ok := m.Get(key.tenant, key.key)
+					_, _, ok := m.Get(key.owner, key.key)
 					_, want := model[key]
 					require.Equal(t, want, ok, "step %d", step)
 					if !ok {
-						m.Add(key.tenant, key.key, now, step)
+						m.Add(key.owner, key.key, now, step)
 						model[key] = step
 						order = append(order, key)
 					}
 				case r < 9:
-					v, _, ok := m.Get(key.tenant, key.key)
+					v, _, ok := m.Get(key.owner, key.key)
 					want, wok := model[key]
 					require.Equal(t, wok, ok, "step %d", step)
 					if ok {
@@ -47,9 +51,9 @@ func TestMemoAgainstMap(t *testing.T) {
 					}
 				default: // expire a burst from the front
 					for n := rng.IntN(400); n > 0 && len(order) > 0; n-- {
-						tenant, key, at, ok := m.Oldest()
+						owner, key, at, ok := m.Oldest()
 						require.True(t, ok)
-						require.Equal(t, order[0], k{tenant, key})
+						require.Equal(t, order[0], k{owner, string(key)})
 						require.Positive(t, at)
 						m.PopOldest()
 						delete(model, order[0])
@@ -66,6 +70,7 @@ func TestMemoAgainstMap(t *testing.T) {
 			require.False(t, ok)
 			require.Empty(t, m.index, "an emptied memo keeps no index entries")
 			require.Len(t, m.ring, memoMinCap, "an emptied memo shrinks")
+			require.LessOrEqual(t, len(m.keys.blocks), 1, "an emptied memo frees its key blocks")
 		})
 	}
 }
@@ -80,8 +85,8 @@ func BenchmarkMemoAddGetExpire(b *testing.B) {
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		k := keys[i&(len(keys)-1)]
-		if _, _, ok := m.Get("tenant", k); !ok {
-			m.Add("tenant", k, int64(i), [64]byte{})
+		if _, _, ok := m.Get(7, k); !ok {
+			m.Add(7, k, int64(i), [64]byte{})
 		}
 		if m.Len() > 50_000 {
 			m.PopOldest()
