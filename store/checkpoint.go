@@ -2,6 +2,7 @@ package store
 
 import (
 	"encoding/binary"
+	"errors"
 	"fmt"
 	"time"
 
@@ -34,9 +35,36 @@ import (
 
 // pending is the deferred records of the groups sealed since the last
 // checkpoint began, in seal order, and the last redo seq among them.
+// Its usage deltas are summed by line in usage, the overlay generation that
+// queries read them from until the checkpoint is written.
 type pending struct {
-	g    group
-	upTo uint64
+	g     group
+	upTo  uint64           // 0: nothing pending
+	last  map[string]int32 // image key → its live record in g
+	usage *overlay
+}
+
+// add folds one deferred record into p. A usage delta is summed into its
+// line; a transaction is appended; an image replaces its key's previous
+// record, so that a busy wallet costs a checkpoint one record to sort, not one
+// per effect.
+func (p *pending) add(o op, key, value []byte) error {
+	switch {
+	case o == opMerge:
+		return p.usage.add(o, key, value)
+	case key[0] == kindTransaction:
+		p.g.addRaw(o, key, value)
+		return p.usage.add(o, key, value)
+	}
+	if p.last == nil {
+		p.last = map[string]int32{}
+	}
+	if i, ok := p.last[string(key)]; ok {
+		p.g.recs[i].dead = true
+	}
+	p.g.addRaw(o, key, value)
+	p.last[string(key)] = int32(len(p.g.recs) - 1)
+	return nil
 }
 
 // foldDeferred copies g's deferred records into the pending checkpoint and
@@ -47,15 +75,12 @@ type pending struct {
 func (s *Store) foldDeferred(g *group) {
 	p := &s.pend
 	s.ovMu.Lock()
+	p.usage = s.ovNew
 	for i := range g.recs {
-		r := &g.recs[i]
-		if !r.deferred {
-			continue
-		}
-		k, v := g.key(r), g.value(r)
-		p.g.addRaw(r.op, k, v)
-		if err := s.ovNew.add(r.op, k, v); err != nil {
-			panic(err) // encoded by appendEffect a moment ago
+		if r := &g.recs[i]; r.deferred {
+			if err := p.add(r.op, g.key(r), g.value(r)); err != nil {
+				panic(err) // encoded by appendEffect a moment ago
+			}
 		}
 	}
 	s.ovMu.Unlock()
@@ -68,7 +93,7 @@ func (s *Store) foldDeferred(g *group) {
 // pending records have grown to 4 × CheckpointBytes: backpressure, so memory
 // stays bounded when checkpoints fall behind.
 func (s *Store) maybeCheckpoint(force bool) {
-	if len(s.pend.g.recs) == 0 || s.Failed() {
+	if s.pend.upTo == 0 || s.Failed() {
 		return
 	}
 	size := len(s.pend.g.buf)
@@ -100,7 +125,7 @@ func (s *Store) maybeCheckpoint(force bool) {
 // idleWait blocks the committer until Submit kicks it; with deferred records
 // pending it checkpoints them after CheckpointInterval of quiet.
 func (s *Store) idleWait() {
-	if len(s.pend.g.recs) == 0 {
+	if s.pend.upTo == 0 {
 		<-s.kick
 		return
 	}
@@ -149,12 +174,9 @@ func (s *Store) writeCheckpoint(p *pending, wo *pebble.WriteOptions) error {
 	last := s.db.NewBatch()
 	n := 0
 	var err error
+	n += p.usage.appendUsageMerges(last)
 	p.g.eachOp(true, func(o op, key, value []byte) {
 		n++
-		if o == opMerge {
-			applyOp(last, o, key, value)
-			return
-		}
 		applyOp(images, o, key, value)
 		if images.Len() >= checkpointChunkBytes && err == nil {
 			err = commitBatch(images, wo)
@@ -195,11 +217,12 @@ func (s *Store) finalCheckpoint() error {
 	<-s.ckptIdle // the last handed-off checkpoint is done
 	close(s.ckptJobs)
 	<-s.ckptDone
-	if s.Failed() || len(s.pend.g.recs) == 0 {
+	if s.Failed() || s.pend.upTo == 0 {
 		return nil
 	}
 	s.ovMu.Lock()
 	s.ovOld, s.ovNew = s.ovNew, newOverlay()
+	s.pend.usage = s.ovOld
 	s.ovMu.Unlock()
 	if err := s.writeCheckpoint(&s.pend, pebble.Sync); err != nil {
 		return s.fail(err)
@@ -216,13 +239,15 @@ func (s *Store) replayRedo() error {
 	if err != nil {
 		return err
 	}
-	var p pending
+	p := pending{usage: newOverlay()}
 	err = s.scan([]byte{kindRedo}, []byte{kindRedo + 1}, false, func(k, v []byte) (bool, error) {
 		if len(k) != 9 {
 			return false, fmt.Errorf("%w: redo key %q", errCorrupt, k)
 		}
 		p.upTo = binary.BigEndian.Uint64(k[1:])
-		err := walkRedo(v, func(o op, key, value []byte) { p.g.addRaw(o, key, value) })
+		var addErr error
+		err := walkRedo(v, func(o op, key, value []byte) { addErr = errors.Join(addErr, p.add(o, key, value)) })
+		err = errors.Join(err, addErr)
 		return err == nil, err
 	})
 	if err != nil {

@@ -130,7 +130,7 @@ func (s *Store) appendLogs(g *group, e *charging.Effect) {
 		g.cdrs.body = enc(g.cdrs.body).raw(s.scratch)
 		s.scratch = s.scratch[:0]
 		if a := e.Event; a != nil {
-			s.scratch = appendEventAnswer(s.scratch, a)
+			s.scratch = appendLogAnswer(s.scratch, a, c)
 		}
 		g.cdrs.body = enc(g.cdrs.body).raw(s.scratch)
 	}

@@ -54,16 +54,20 @@ const (
 // record locates one batch operation in group.buf: the key at off, the
 // value right after it.
 type record struct {
+	prefix              uint64 // the key's first 8 bytes, big-endian: most comparisons end here
 	off, keyLen, valLen uint32
 	idx                 uint32 // submit order: keeps same-key records in order
 	op                  op
 	deferred            bool // goes into the redo record, not the batch
+	dead                bool // replaced by a later record of its key (see pending.add)
 }
 
 // add records the operation whose key is buf[start:keyEnd] and whose value
 // is the rest of buf.
 func (g *group) add(o op, start, keyEnd int) {
-	g.recs = append(g.recs, record{off: uint32(start), keyLen: uint32(keyEnd - start),
+	var p [8]byte
+	copy(p[:], g.buf[start:keyEnd])
+	g.recs = append(g.recs, record{prefix: binary.BigEndian.Uint64(p[:]), off: uint32(start), keyLen: uint32(keyEnd - start),
 		valLen: uint32(len(g.buf) - keyEnd), idx: uint32(len(g.recs)), op: o})
 }
 
@@ -156,11 +160,16 @@ func (g *group) build(db *pebble.DB, sorted bool) *pebble.Batch {
 	return b
 }
 
-// eachOp calls f with the operations build writes: the records that are not
-// deferred, sorted and folded as build describes (sorted), or in submit order.
+// eachOp calls f with the operations build writes: the records that are
+// neither deferred nor dead (it drops those from g), sorted and folded as build
+// describes (sorted), or in submit order.
 func (g *group) eachOp(sorted bool, f func(o op, key, value []byte)) {
+	g.recs = slices.DeleteFunc(g.recs, func(r record) bool { return r.deferred || r.dead })
 	if sorted {
 		slices.SortFunc(g.recs, func(a, b record) int {
+			if c := cmp.Compare(a.prefix, b.prefix); c != 0 {
+				return c
+			}
 			if c := bytes.Compare(g.key(&a), g.key(&b)); c != 0 {
 				return c
 			}
@@ -169,9 +178,6 @@ func (g *group) eachOp(sorted bool, f func(o op, key, value []byte)) {
 	}
 	for i := 0; i < len(g.recs); i++ {
 		r := &g.recs[i]
-		if r.deferred {
-			continue
-		}
 		if sorted && g.overwritten(i) {
 			continue // a later Set or Delete of the same key in this group wins
 		}

@@ -3,9 +3,11 @@ package store
 import (
 	"encoding/binary"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 
+	"github.com/cockroachdb/pebble/v2"
 	"github.com/salio/salio/charging"
 )
 
@@ -80,6 +82,25 @@ func (o *overlay) addTx(key, value []byte) error {
 	return nil
 }
 
+// appendUsageMerges adds one merge operand per usage line, the line's sum, to
+// b (sorted, for the memtable's sake) and returns how many.
+func (o *overlay) appendUsageMerges(b *pebble.Batch) int {
+	prefixes := slices.Sorted(maps.Keys(o.usage))
+	n := 0
+	var key []byte
+	for _, prefix := range prefixes {
+		items := o.usage[prefix]
+		for _, item := range slices.Sorted(maps.Keys(items)) {
+			sum := items[item]
+			key = append(append(key[:0], prefix...), item...)
+			_ = b.Merge(key, appendUsage(nil, &charging.UsageDelta{Count: sum.Count, QuantityMicros: sum.QuantityMicros,
+				AmountMicros: sum.AmountMicros, Unit: sum.Unit}), nil)
+			n++
+		}
+	}
+	return n
+}
+
 // splitUsageKey splits 'u' tenant month item into the line prefix (up to the
 // month) and the item component.
 func splitUsageKey(k []byte) (prefix, item []byte, ok bool) {
@@ -142,7 +163,7 @@ func (s *Store) pendingTransactions(tenant string, beforeSeq uint64, limit int, 
 				continue
 			}
 			var t charging.Transaction
-			if err := decodeTransaction(o.txBuf[p.off:p.off+p.len], &t); err != nil {
+			if err := decodeTransaction(o.txBuf[p.off:p.off+p.len], tenant, p.seq, &t); err != nil {
 				return nil, err
 			}
 			if typ == "" || t.Type == typ {

@@ -78,9 +78,12 @@ func (s *Store) Transactions(tenant string, beforeSeq uint64, limit int, typ str
 		upper = binary.BigEndian.AppendUint64(append([]byte(nil), lower...), beforeSeq)
 	}
 	var out []charging.Transaction
-	err = s.scan(lower, upper, true, func(_, v []byte) (bool, error) {
+	err = s.scan(lower, upper, true, func(k, v []byte) (bool, error) {
 		var t charging.Transaction
-		if err := decodeTransaction(v, &t); err != nil {
+		if len(k) != len(lower)+8 {
+			return false, fmt.Errorf("%w: transaction key %q", errCorrupt, k)
+		}
+		if err := decodeTransaction(v, tenant, binary.BigEndian.Uint64(k[len(lower):]), &t); err != nil {
 			return false, err
 		}
 		if typ == "" || t.Type == typ {

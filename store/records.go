@@ -102,14 +102,21 @@ func decodeTxBody(d *dec, t *charging.Transaction) {
 	t.Reference, t.Method, t.CreatedAt, t.Description = d.str(), d.str(), d.i64(), d.str()
 }
 
+// A transaction's value leaves out its tenant and seq: its key holds them.
 func appendTransaction(dst []byte, t *charging.Transaction) []byte {
-	return appendTxBody(enc(append(dst, valueV1)), t)
+	e := enc(append(dst, valueV1))
+	e = e.str(t.ID).str(t.Type).str(t.Service).str(t.Item)
+	e = e.i64(t.AmountMicros).i64(t.BalanceAfterMicros).i64(t.QuantityMicros).str(t.Unit)
+	return e.str(t.Reference).str(t.Method).i64(t.CreatedAt).str(t.Description)
 }
 
-func decodeTransaction(b []byte, t *charging.Transaction) error {
+func decodeTransaction(b []byte, tenant string, seq uint64, t *charging.Transaction) error {
 	d := dec{b: b}
 	d.version(valueV1)
-	decodeTxBody(&d, t)
+	t.Tenant, t.Seq = tenant, seq
+	t.ID, t.Type, t.Service, t.Item = d.str(), d.str(), d.str(), d.str()
+	t.AmountMicros, t.BalanceAfterMicros, t.QuantityMicros, t.Unit = d.i64(), d.i64(), d.i64(), d.str()
+	t.Reference, t.Method, t.CreatedAt, t.Description = d.str(), d.str(), d.i64(), d.str()
 	return d.end()
 }
 
@@ -182,6 +189,36 @@ func (g *logGroup) next(withAnswer bool) (rec, answer []byte) {
 		answer = g.d.bytes()
 	}
 	return rec, answer
+}
+
+// valueAnswerFromCDR is the leading byte of an event answer kept in the CDR
+// log next to the CDR of its event (appendLogAnswer): only what the CDR does
+// not already say.
+const valueAnswerFromCDR byte = 2
+
+// appendLogAnswer encodes an event's answer for the CDR log entry that holds
+// its CDR c: when the answer's event id, tenant, time, amount, quantity, unit
+// and transaction id are the CDR's (the engine makes them so), only the
+// payload hash, the balance after and the SMS segments and encoding are
+// written, ~15 bytes instead of ~90; otherwise the whole answer.
+func appendLogAnswer(dst []byte, a *charging.EventAnswer, c *charging.CDR) []byte {
+	if a.EventID != c.EventID || a.Tenant != c.Tenant || a.At != c.EndedAt || a.AmountMicros != c.AmountMicros ||
+		a.QuantityMicros != c.QuantityMicros || a.Unit != c.Unit || a.TransactionID != c.ID {
+		return appendEventAnswer(dst, a)
+	}
+	return enc(append(dst, valueAnswerFromCDR)).u64(a.Hash).i64(a.BalanceMicros).i64(a.Segments).str(a.Encoding)
+}
+
+// decodeLogAnswer reverses appendLogAnswer given the entry's CDR.
+func decodeLogAnswer(b []byte, c *charging.CDR, a *charging.EventAnswer) error {
+	if len(b) == 0 || b[0] != valueAnswerFromCDR {
+		return decodeEventAnswer(b, a)
+	}
+	d := dec{b: b[1:]}
+	*a = charging.EventAnswer{EventID: c.EventID, Tenant: c.Tenant, At: c.EndedAt, AmountMicros: c.AmountMicros,
+		QuantityMicros: c.QuantityMicros, Unit: c.Unit, TransactionID: c.ID}
+	a.Hash, a.BalanceMicros, a.Segments, a.Encoding = d.u64(), d.i64(), d.i64(), d.str()
+	return d.end()
 }
 
 func appendEventAnswer(dst []byte, a *charging.EventAnswer) []byte {

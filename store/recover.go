@@ -69,12 +69,16 @@ func restoreWith[T any](decode func([]byte, *T) error, restore func(T) error) fu
 // at least the retention window (longer while Kafka has not taken them); the
 // engine forgets those past it at its first timer pass, as it would have.
 func (s *Store) recoverEvents(r charging.Restorer) error {
-	return s.scanLog(kindCDRLog, 0, math.MaxUint64, func(seq uint64, _ int64, _, answer []byte) (bool, error) {
+	var c charging.CDR
+	return s.scanLog(kindCDRLog, 0, math.MaxUint64, func(seq uint64, _ int64, rec, answer []byte) (bool, error) {
 		if len(answer) == 0 {
 			return true, nil
 		}
 		var a charging.EventAnswer
-		if err := decodeEventAnswer(answer, &a); err != nil {
+		if err := decodeCDR(rec, &c); err != nil {
+			return false, fmt.Errorf("store: recover event record (CDR log seq %d): %w", seq, err)
+		}
+		if err := decodeLogAnswer(answer, &c, &a); err != nil {
 			return false, fmt.Errorf("store: recover event record (CDR log seq %d): %w", seq, err)
 		}
 		if err := r.RestoreEvent(a); err != nil {
