@@ -20,7 +20,7 @@ const memoMinCap = 64
 //
 // Guarded by its shard's lock, like the rest of a Shard.
 type Memo[V any] struct {
-	index map[uint64]int64 // hash → position of the newest entry with that hash
+	index posIndex         // hash → position of the newest entry with that hash
 	ring  []memoEntry[V]   // entry at position p is ring[p&(len-1)]
 	first int64            // position of the oldest entry
 	next  int64            // position the next entry takes
@@ -41,11 +41,12 @@ type memoEntry[V any] struct {
 	val    V
 }
 
+// hash is never 0 (posIndex's empty slot).
 func (m *Memo[V]) hash(owner uint32, key string) uint64 {
 	if m.Hash != nil {
-		return m.Hash(owner, key)
+		return m.Hash(owner, key) | 1
 	}
-	return maphash.String(seed, key) ^ (uint64(owner) * 0x9E3779B97F4A7C15)
+	return (maphash.String(seed, key) ^ (uint64(owner) * 0x9E3779B97F4A7C15)) | 1
 }
 
 func (m *Memo[V]) at(pos int64) *memoEntry[V] { return &m.ring[pos&int64(len(m.ring)-1)] }
@@ -55,7 +56,7 @@ func (m *Memo[V]) Get(owner uint32, key string) (v *V, atMs int64, ok bool) {
 	if m.next == m.first {
 		return nil, 0, false
 	}
-	pos, ok := m.index[m.hash(owner, key)]
+	pos, ok := m.index.get(m.hash(owner, key))
 	for ok && pos >= m.first {
 		e := m.at(pos)
 		if e.owner == owner && string(m.keys.bytes(e.keyOff, e.keyLen)) == key {
@@ -71,20 +72,16 @@ func (m *Memo[V]) Get(owner uint32, key string) (v *V, atMs int64, ok bool) {
 // added out of order expires no earlier than the entries before it. A key is
 // at most MaxMemoKey bytes.
 func (m *Memo[V]) Add(owner uint32, key string, atMs int64, v V) {
-	if m.index == nil {
-		m.index = make(map[uint64]int64)
-	}
 	if m.next-m.first == int64(len(m.ring)) {
 		m.resize(max(memoMinCap, 2*len(m.ring)))
 	}
 	h := m.hash(owner, key)
-	older, ok := m.index[h]
+	older, ok := m.index.swap(h, m.next)
 	if !ok || older < m.first {
 		older = -1
 	}
 	*m.at(m.next) = memoEntry[V]{hash: h, older: older, atMs: atMs, keyOff: m.keys.add(key),
 		keyLen: uint32(len(key)), owner: owner, val: v}
-	m.index[h] = m.next
 	m.next++
 }
 
@@ -104,8 +101,8 @@ func (m *Memo[V]) PopOldest() {
 		return
 	}
 	e := m.at(m.first)
-	if pos, ok := m.index[e.hash]; ok && pos == m.first {
-		delete(m.index, e.hash) // no newer entry shares its hash
+	if pos, ok := m.index.get(e.hash); ok && pos == m.first {
+		m.index.del(e.hash) // no newer entry shares its hash
 	}
 	*e = memoEntry[V]{}
 	m.first++
@@ -182,5 +179,98 @@ func (a *keyArena) release(off int64) {
 		a.blocks[0] = nil
 		a.blocks = a.blocks[1:]
 		a.base += keyBlockBytes
+	}
+}
+
+// posIndex maps a nonzero uint64 hash to a ring position: open addressing
+// with linear probing and backward-shift deletion. A Go map would do, but a
+// memo deletes as often as it inserts, and a swiss table's tombstones then
+// lengthen every probe for a key it does not hold (every new event) until it
+// grows; here a deletion leaves no tombstone. Load stays at or below 1/2.
+type posIndex struct {
+	slots []posSlot // len is a power of two, or 0
+	n     int
+}
+
+type posSlot struct {
+	key uint64 // 0: empty
+	pos int64
+}
+
+const posIndexMinSlots = 64
+
+func (x *posIndex) get(key uint64) (int64, bool) {
+	if x.n == 0 {
+		return 0, false
+	}
+	mask := uint64(len(x.slots) - 1)
+	for i := key & mask; ; i = (i + 1) & mask {
+		switch s := &x.slots[i]; s.key {
+		case key:
+			return s.pos, true
+		case 0:
+			return 0, false
+		}
+	}
+}
+
+// put sets key's position.
+func (x *posIndex) put(key uint64, pos int64) { x.swap(key, pos) }
+
+// swap sets key's position and returns the one it replaced, in one probe.
+func (x *posIndex) swap(key uint64, pos int64) (old int64, ok bool) {
+	if 2*(x.n+1) > len(x.slots) {
+		x.resize(max(posIndexMinSlots, 2*len(x.slots)))
+	}
+	mask := uint64(len(x.slots) - 1)
+	for i := key & mask; ; i = (i + 1) & mask {
+		s := &x.slots[i]
+		if s.key == key {
+			old, s.pos = s.pos, pos
+			return old, true
+		}
+		if s.key == 0 {
+			*s = posSlot{key, pos}
+			x.n++
+			return 0, false
+		}
+	}
+}
+
+// del removes key, shifting back the entries of its probe run so that no
+// lookup ever stops early at the hole.
+func (x *posIndex) del(key uint64) {
+	if x.n == 0 {
+		return
+	}
+	mask := uint64(len(x.slots) - 1)
+	i := key & mask
+	for ; x.slots[i].key != key; i = (i + 1) & mask {
+		if x.slots[i].key == 0 {
+			return
+		}
+	}
+	for j := (i + 1) & mask; x.slots[j].key != 0; j = (j + 1) & mask {
+		home := x.slots[j].key & mask
+		// Move slot j into the hole at i unless its home lies in (i, j].
+		if (j > i && (home <= i || home > j)) || (j < i && home <= i && home > j) {
+			x.slots[i] = x.slots[j]
+			i = j
+		}
+	}
+	x.slots[i] = posSlot{}
+	x.n--
+	if len(x.slots) > posIndexMinSlots && 8*x.n < len(x.slots) {
+		x.resize(len(x.slots) / 2)
+	}
+}
+
+func (x *posIndex) resize(n int) {
+	old := x.slots
+	x.slots, x.n = make([]posSlot, n), 0
+	for _, s := range old {
+		if s.key != 0 {
+			x.put(s.key, s.pos)
+		}
 	}
 }

@@ -68,7 +68,7 @@ func TestMemoAgainstMap(t *testing.T) {
 			}
 			_, _, _, ok := m.Oldest()
 			require.False(t, ok)
-			require.Empty(t, m.index, "an emptied memo keeps no index entries")
+			require.Zero(t, m.index.n, "an emptied memo keeps no index entries")
 			require.Len(t, m.ring, memoMinCap, "an emptied memo shrinks")
 			require.LessOrEqual(t, len(m.keys.blocks), 1, "an emptied memo frees its key blocks")
 		})
@@ -91,5 +91,37 @@ func BenchmarkMemoAddGetExpire(b *testing.B) {
 		if m.Len() > 50_000 {
 			m.PopOldest()
 		}
+	}
+}
+
+// TestPosIndexAgainstMap: random puts and deletes, with keys that crowd a few
+// home slots so that probe runs wrap and backward shifts cross the end.
+func TestPosIndexAgainstMap(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	var x posIndex
+	model := map[uint64]int64{}
+	for step := 0; step < 200_000; step++ {
+		key := uint64(rng.IntN(400))*uint64(1<<20) + uint64(rng.IntN(3)) + 1 // few distinct low bits
+		if rng.IntN(10) == 0 {
+			key = rng.Uint64() | 1
+		}
+		switch rng.IntN(3) {
+		case 0:
+			x.put(key, int64(step))
+			model[key] = int64(step)
+		case 1:
+			x.del(key)
+			delete(model, key)
+		}
+		got, ok := x.get(key)
+		want, wok := model[key]
+		require.Equal(t, wok, ok, "step %d", step)
+		require.Equal(t, want, got, "step %d", step)
+		require.Equal(t, len(model), x.n)
+	}
+	for k, v := range model {
+		got, ok := x.get(k)
+		require.True(t, ok)
+		require.Equal(t, v, got)
 	}
 }
