@@ -20,10 +20,10 @@ const memoMinCap = 64
 //
 // Guarded by its shard's lock, like the rest of a Shard.
 type Memo[V any] struct {
-	index posIndex         // hash → position of the newest entry with that hash
-	ring  []memoEntry[V]   // entry at position p is ring[p&(len-1)]
-	first int64            // position of the oldest entry
-	next  int64            // position the next entry takes
+	index posIndex       // hash → position of the newest entry with that hash
+	ring  []memoEntry[V] // entry at position p is ring[p&(len-1)]
+	first int64          // position of the oldest entry
+	next  int64          // position the next entry takes
 	keys  keyArena
 
 	// Hash, when set, replaces the hash of (owner, key): tests use it to
