@@ -323,12 +323,17 @@ func (r *results) goals() []goal {
 	} else {
 		gs = append(gs, goal{"memory per idle wallet, 1M wallets", "≤ 500 B", "not measured", "–"})
 	}
-	if e := r.bestEngine("event"); e != nil {
-		gs = append(gs, goal{"engine event debits in-process", "≥ 1M/s, 0 allocs", fmt.Sprintf("%s/s (%s wallets), %d allocs", num(e.PerSec), num(float64(e.Wallets)), e.AllocsPerOp),
-			yes(e.PerSec >= 1_000_000 && e.AllocsPerOp == 0)})
-	}
-	if e := r.bestEngine("cycle"); e != nil {
-		gs = append(gs, goal{"engine session cycles in-process", "≥ 250k/s", fmt.Sprintf("%s/s (%s wallets)", num(e.PerSec), num(float64(e.Wallets))), yes(e.PerSec >= 250_000)})
+	// The issue asks for the same figures with a million wallets loaded: one
+	// row per wallet count measured.
+	for i := range r.Engine {
+		switch e := &r.Engine[i]; e.Op {
+		case "event":
+			gs = append(gs, goal{fmt.Sprintf("engine event debits in-process, %s wallets", num(float64(e.Wallets))), "≥ 1M/s, 0 allocs",
+				fmt.Sprintf("%s/s, %d allocs", num(e.PerSec), e.AllocsPerOp), yes(e.PerSec >= 1_000_000 && e.AllocsPerOp == 0)})
+		case "cycle":
+			gs = append(gs, goal{fmt.Sprintf("engine session cycles in-process, %s wallets", num(float64(e.Wallets))), "≥ 250k/s",
+				fmt.Sprintf("%s/s", num(e.PerSec)), yes(e.PerSec >= 250_000)})
+		}
 	}
 	return gs
 }

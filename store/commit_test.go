@@ -228,6 +228,11 @@ func TestWALFailureFailsClosed(t *testing.T) {
 	var broken atomic.Bool
 	opts := testOptions()
 	opts.FS = errorfs.Wrap(mem, walFaults(&broken))
+	// No memtable rotation while the WAL fails: Pebble v2.1.7 panics inside
+	// rotateWAL on a write error with its mutex released, and the deferred
+	// unlock then kills the process ("unlock of unlocked mutex"), which no
+	// recover can catch. Closed too, but not what this test looks at.
+	opts.MemTableBytes = 64 << 20
 	s := openStore(t, "/db", opts)
 
 	const writers = 8

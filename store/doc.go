@@ -40,9 +40,13 @@
 // error either way: there is no knowing what reached the disk, and the
 // memtable may hold batches whose sync failed. So the store gives Pebble a
 // Logger whose Fatalf panics with the cause, recovers every panic around its
-// own commits, and latches the failure. A batch whose sync failed was applied to the memtable and may
-// or may not survive the restart — it was never acknowledged, and it is
-// whole either way.
+// own commits, and latches the failure. A batch whose sync failed was
+// applied to the memtable and may or may not survive the restart — it was
+// never acknowledged, and it is whole either way. One failure is fatal
+// outright: a write error while Pebble rotates its WAL (a full memtable)
+// panics with Pebble's mutex released, and the runtime then aborts the
+// process on the deferred unlock. That is closed as well: the process exits
+// and a restart recovers from what is on disk.
 //
 // # Group commit versus Pebble's own
 //
