@@ -66,3 +66,50 @@ func TestIDNumberRoundTrip(t *testing.T) {
 		}
 	}
 }
+
+// TestClosedSessionsBounded: closed sessions count against
+// MaxIdempotencyRecords too; the oldest are forgotten early, in memory and in
+// the store, and counted.
+func TestClosedSessionsBounded(t *testing.T) {
+	sink := newMemSink()
+	e, err := New(Config{Shards: 4, Clock: &manualClock{t: scriptEpoch}, Sink: sink, Reader: sink, IDEpoch: 1,
+		MaxIdempotencyRecords: 40})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.PutTariff(tariff.Standard().Doc); err != nil {
+		t.Fatal(err)
+	}
+	e.ready.Store(true)
+	if _, err := e.CreateTenant(TenantParams{ID: "a", Tariff: "standard"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := e.TopUp("a", TopUpRequest{AmountMicros: 100_000_000, Method: "manual", Reference: "r"}); err != nil {
+		t.Fatal(err)
+	}
+	const n = 100
+	for i := 0; i < n; i++ {
+		id := fmt.Sprintf("call-%d", i)
+		if _, _, err := e.StartSession(StartRequest{SessionID: id, Tenant: "a", Service: "voice", Direction: "outbound",
+			Destination: "255712345678", RequestedSeconds: 60}); err != nil {
+			t.Fatal(err)
+		}
+		if _, _, err := e.StopSession(id, StopRequest{RequestNumber: 1, UsedSeconds: 10}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	limit := 40 / 4 // the tenant's shard's share
+	if _, ok := e.sessions.Get("call-0"); ok {
+		t.Fatal("the oldest closed session is still held")
+	}
+	if _, ok := sink.sessions["call-0"]; ok {
+		t.Fatal("the oldest closed session is still in the store")
+	}
+	if _, ok := e.sessions.Get(fmt.Sprintf("call-%d", n-1)); !ok {
+		t.Fatal("the newest closed session is forgotten")
+	}
+	if ev := e.Stats().IdempotencyEvictions; ev != int64(n+1-limit) { // the top-up record counts too
+		t.Fatalf("%d evictions, want %d", ev, n+1-limit)
+	}
+	checkMoney(t, e, sink)
+}

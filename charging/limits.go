@@ -11,9 +11,10 @@ const (
 	// DefaultRetention: switches and gateways retry within seconds or minutes;
 	// a day of idempotency covers every retry policy we know of.
 	DefaultRetention = 24 * time.Hour
-	// DefaultMaxIdempotencyRecords bounds the event records' memory: at ~150
-	// bytes a record (memo entry, index, event id), 4M records is ~600 MB.
-	// Past it each shard forgets its oldest event records early (counted in
+	// DefaultMaxIdempotencyRecords bounds the memory of idempotency records,
+	// once for event answers (~150 bytes each: memo entry, index, event id)
+	// and once for closed sessions with top-up records (~1 KB each). Past it
+	// each shard forgets its oldest early (counted in
 	// EngineStats.IdempotencyEvictions): at 1,000 events/s the oldest are
 	// then over an hour old, far past any retry policy.
 	DefaultMaxIdempotencyRecords = 4_000_000

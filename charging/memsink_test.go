@@ -34,6 +34,9 @@ func (m *memSink) Submit(e *Effect) *Commit {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	m.effects++
+	for _, id := range e.ForgetSessions {
+		delete(m.sessions, id)
+	}
 	if e.Wallet != nil {
 		m.wallets[e.Wallet.Tenant] = *e.Wallet
 	}

@@ -402,6 +402,7 @@ func (o *op) closeSession(s *SessionState, termination string) {
 	o.fx.Session = s
 	e.idemCount.Add(1)
 	o.sh.Forget.Push(reservation.Timer{AtMs: o.now + e.cfg.Retention.Milliseconds(), Kind: reservation.TimerForgetSession, Tenant: s.Tenant, Key: s.ID})
+	o.evictRetained()
 }
 
 // sessionItem is the usage item of a session (constant strings: no allocation).

@@ -39,8 +39,9 @@ type EngineStats struct {
 	Replays            int64
 	EventsCharged      int64
 	IdempotencyRecords int64 // retained records of closed sessions, events and top-ups
-	// IdempotencyEvictions counts event records forgotten before their
-	// retention ended because MaxIdempotencyRecords was reached.
+	// IdempotencyEvictions counts idempotency records (events, closed
+	// sessions, top-ups) forgotten before their retention ended because
+	// MaxIdempotencyRecords was reached.
 	IdempotencyEvictions int64
 	Failed               bool
 }

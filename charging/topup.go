@@ -91,4 +91,36 @@ func (e *Engine) rememberTopUp(o *op, rec *TopUpRecord) {
 	o.w.topups[rec.Reference] = rec
 	e.idemCount.Add(1)
 	o.sh.Forget.Push(reservation.Timer{AtMs: rec.At + e.cfg.Retention.Milliseconds(), Kind: reservation.TimerForgetTopUp, Tenant: rec.Tenant, Key: rec.Reference})
+	o.evictRetained()
+}
+
+// evictRetained forgets the shard's oldest closed sessions and top-up records
+// early, and counts them, while the shard holds more than its share of
+// MaxIdempotencyRecords: memory stays bounded whatever the call rate. A
+// forgotten session's key goes with this op's effect; a top-up reference stays
+// recognised for good through the store (TopUpReader).
+func (o *op) evictRetained() {
+	e, sh := o.e, o.sh
+	for limit := max(1, e.cfg.MaxIdempotencyRecords/e.wallets.Len()); sh.Forget.Len() > limit; {
+		t, _ := sh.Forget.PopFront()
+		switch t.Kind {
+		case reservation.TimerForgetSession:
+			if s, ok := e.sessions.Get(t.Key); ok && s.Closed {
+				e.sessions.Delete(t.Key)
+				o.fx.ForgetSessions = append(o.fx.ForgetSessions, t.Key)
+			} else {
+				continue
+			}
+		case reservation.TimerForgetTopUp:
+			w := sh.Get(t.Tenant)
+			if w == nil || w.topups[t.Key] == nil {
+				continue
+			}
+			delete(w.topups, t.Key)
+		default:
+			continue
+		}
+		e.idemCount.Add(-1)
+		e.evictions.Add(1)
+	}
 }

@@ -119,6 +119,15 @@ func (q *Queue) PopDue(nowMs int64) (Timer, bool) {
 	return x, true
 }
 
+// PopFront removes and returns the front deadline, due or not (to forget a
+// record early when memory is full).
+func (q *Queue) PopFront() (Timer, bool) {
+	if q.n == 0 {
+		return Timer{}, false
+	}
+	return q.PopDue(q.blocks[0][q.head].AtMs)
+}
+
 // Len returns the number of queued deadlines.
 func (q *Queue) Len() int { return q.n }
 

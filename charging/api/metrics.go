@@ -99,7 +99,7 @@ var (
 	descEvents       = prometheus.NewDesc("salio_events_charged_total", "One-shot events charged.", nil, nil)
 	descFailed       = prometheus.NewDesc("salio_engine_failed", "1 when the engine has failed closed (it refuses everything until restarted).", nil, nil)
 	descIdempotency  = prometheus.NewDesc("salio_idempotency_records", "Idempotency records held in memory (closed sessions, events, top-ups within retention).", nil, nil)
-	descEvictions    = prometheus.NewDesc("salio_idempotency_evictions_total", "Event records forgotten before their retention ended because the engine held its maximum (a retry of one would be charged again).", nil, nil)
+	descEvictions    = prometheus.NewDesc("salio_idempotency_evictions_total", "Idempotency records (events, closed sessions, top-ups in memory) forgotten before their retention ended because the engine held its maximum (a retry of such an event or session would be charged again).", nil, nil)
 )
 
 func (engineCollector) Describe(ch chan<- *prometheus.Desc) {
