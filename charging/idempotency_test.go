@@ -7,12 +7,13 @@ import (
 	"github.com/salio/salio/tariff"
 )
 
-// TestIdempotencyRecordsBounded: past MaxIdempotencyRecords each shard forgets
-// its oldest event records, counts them, and keeps the newest.
-func TestIdempotencyRecordsBounded(t *testing.T) {
+// boundedEngine is an engine on 4 shards holding at most maxRecords
+// idempotency records, with the tenants funded (one top-up record each).
+func boundedEngine(t *testing.T, maxRecords int, tenants ...string) (*Engine, *memSink) {
+	t.Helper()
 	sink := newMemSink()
 	e, err := New(Config{Shards: 4, Clock: &manualClock{t: scriptEpoch}, Sink: sink, Reader: sink, IDEpoch: 1,
-		MaxIdempotencyRecords: 40})
+		MaxIdempotencyRecords: maxRecords})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -20,7 +21,7 @@ func TestIdempotencyRecordsBounded(t *testing.T) {
 		t.Fatal(err)
 	}
 	e.ready.Store(true)
-	for _, id := range []string{"a", "b", "c"} {
+	for _, id := range tenants {
 		if _, err := e.CreateTenant(TenantParams{ID: id, Tariff: "standard"}); err != nil {
 			t.Fatal(err)
 		}
@@ -28,6 +29,13 @@ func TestIdempotencyRecordsBounded(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+	return e, sink
+}
+
+// TestIdempotencyRecordsBounded: past MaxIdempotencyRecords each shard forgets
+// its oldest event records, counts them, and keeps the newest.
+func TestIdempotencyRecordsBounded(t *testing.T) {
+	e, sink := boundedEngine(t, 40, "a", "b", "c")
 	const n = 300
 	ev := func(i int) EventRequest {
 		return EventRequest{EventID: fmt.Sprintf("e%d", i), Tenant: []string{"a", "b", "c"}[i%3], Service: "sms",
@@ -71,22 +79,7 @@ func TestIDNumberRoundTrip(t *testing.T) {
 // MaxIdempotencyRecords too; the oldest are forgotten early, in memory and in
 // the store, and counted.
 func TestClosedSessionsBounded(t *testing.T) {
-	sink := newMemSink()
-	e, err := New(Config{Shards: 4, Clock: &manualClock{t: scriptEpoch}, Sink: sink, Reader: sink, IDEpoch: 1,
-		MaxIdempotencyRecords: 40})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := e.PutTariff(tariff.Standard().Doc); err != nil {
-		t.Fatal(err)
-	}
-	e.ready.Store(true)
-	if _, err := e.CreateTenant(TenantParams{ID: "a", Tariff: "standard"}); err != nil {
-		t.Fatal(err)
-	}
-	if _, _, err := e.TopUp("a", TopUpRequest{AmountMicros: 100_000_000, Method: "manual", Reference: "r"}); err != nil {
-		t.Fatal(err)
-	}
+	e, sink := boundedEngine(t, 40, "a")
 	const n = 100
 	for i := 0; i < n; i++ {
 		id := fmt.Sprintf("call-%d", i)
