@@ -8,6 +8,8 @@ import (
 	"path/filepath"
 	"strings"
 	"time"
+
+	"github.com/salio/salio/charging"
 )
 
 // options are salio serve's settings.
@@ -20,6 +22,8 @@ type options struct {
 	durability        string
 	batchSyncInterval time.Duration
 	retention         time.Duration
+	checkpointEvery   time.Duration
+	maxIdemRecords    int
 	maxBodyBytes      int
 	logLevel          string
 	logFormat         string
@@ -52,6 +56,8 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 	fs.StringVar(&o.durability, "durability", "sync", "sync: fsync every group commit before answering; batch: fsync every --batch-sync-interval (a crash may lose that window)")
 	fs.DurationVar(&o.batchSyncInterval, "batch-sync-interval", 10*time.Millisecond, "WAL fsync period with --durability=batch")
 	fs.DurationVar(&o.retention, "retention", 24*time.Hour, "how long idempotency records and delivered CDR/event log entries are kept")
+	fs.DurationVar(&o.checkpointEvery, "checkpoint-interval", time.Second, "how often wallet, session, usage and transaction records are written from the redo log to their keys (longer: fewer writes of busy wallets, more to replay after a crash)")
+	fs.IntVar(&o.maxIdemRecords, "max-idempotency-records", charging.DefaultMaxIdempotencyRecords, "idempotency records held in memory, for events and again for closed sessions and top-ups; past it the oldest are forgotten early (salio_idempotency_evictions_total)")
 	fs.IntVar(&o.maxBodyBytes, "max-body-bytes", 1<<20, "largest request body (spec: 1 MiB)")
 	fs.StringVar(&o.logLevel, "log-level", "info", "debug, info, warn or error")
 	fs.StringVar(&o.logFormat, "log-format", "text", "text or json")
@@ -100,6 +106,10 @@ func (o *options) validate() error {
 		return fmt.Errorf("--shards must be a power of two, got %d", o.shards)
 	case o.durability != "sync" && o.durability != "batch":
 		return fmt.Errorf("--durability must be sync or batch, got %q", o.durability)
+	case o.checkpointEvery < time.Millisecond || o.checkpointEvery > time.Hour:
+		return fmt.Errorf("--checkpoint-interval must be between 1ms and 1h")
+	case o.maxIdemRecords < 1000:
+		return fmt.Errorf("--max-idempotency-records must be at least 1000")
 	case o.maxBodyBytes < 1024:
 		return fmt.Errorf("--max-body-bytes must be at least 1024")
 	case o.accessLogSample < 1:

@@ -40,7 +40,8 @@ func TestFlagDefaults(t *testing.T) {
 	require.Equal(t, 0, run([]string{"serve", "--help"}, &bytes.Buffer{}, &help))
 	for _, s := range []string{"--addr", "SALIO_ADDR", "127.0.0.1:8080", "--data-dir", "SALIO_DATA_DIR", "./salio-data",
 		"--kafka-brokers", "SALIO_KAFKA_BROKERS", "--admin-key-file", "SALIO_ADMIN_KEY_FILE", "<data-dir>/admin.key",
-		"--shards", "--durability", "--batch-sync-interval", "--retention", "--max-body-bytes", "--log-level",
+		"--shards", "--durability", "--batch-sync-interval", "--retention", "--checkpoint-interval", "SALIO_CHECKPOINT_INTERVAL",
+		"--max-idempotency-records", "--max-body-bytes", "--log-level",
 		"--access-log", "SALIO_ADMIN_KEY"} {
 		require.Contains(t, help.String(), s)
 	}

@@ -105,7 +105,7 @@ func start(o *options, log *slog.Logger, stdout io.Writer) (*app, error) {
 	rl := newRelayHook()
 	a.eng, err = charging.New(charging.Config{
 		Shards: o.shards, Sink: a.st, Reader: a.st, IDEpoch: a.st.BootEpoch(),
-		Retention: o.retention, Logger: log, OnLogCommitted: rl.notify,
+		Retention: o.retention, MaxIdempotencyRecords: o.maxIdemRecords, Logger: log, OnLogCommitted: rl.notify,
 	})
 	if err != nil {
 		return nil, err
@@ -147,11 +147,12 @@ func start(o *options, log *slog.Logger, stdout io.Writer) (*app, error) {
 
 func openStore(o *options, log *slog.Logger, m *store.Metrics) (*store.Store, error) {
 	opts := store.Options{
-		OnCommit:          m.Observe,
-		Durability:        o.durability,
-		BatchSyncInterval: o.batchSyncInterval,
-		Retention:         o.retention,
-		Logf:              func(format string, args ...any) { log.Debug(fmt.Sprintf(format, args...)) },
+		OnCommit:           m.Observe,
+		Durability:         o.durability,
+		BatchSyncInterval:  o.batchSyncInterval,
+		Retention:          o.retention,
+		CheckpointInterval: o.checkpointEvery,
+		Logf:               func(format string, args ...any) { log.Debug(fmt.Sprintf(format, args...)) },
 	}
 	if len(o.brokers()) > 0 {
 		// Delivered entries only: a log entry is pruned once the relay has
