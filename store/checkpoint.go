@@ -13,19 +13,19 @@ import (
 //
 // Most of an effect's records are images that the next effect of the same
 // wallet or session overwrites (the wallet, the session), deltas that the
-// next one adds to (a usage line), or history (a transaction). Writing each to its key in every group
-// costs a memtable insert per record and the bytes in every flush and
-// compaction, for values nobody reads before a restart. So a group writes
-// them only in its redo record ('g' + redo seq: the records in submit
-// order), which is durable with the group, and the store keeps them in
-// memory (pending) until a checkpoint writes each key's last image and each
-// line's summed delta once, in one batch that also deletes the redo records
-// it covers and sets keyCheckpoint. A busy wallet is then written once per
-// checkpoint instead of once per effect.
+// next one adds to (a usage line), or history (a transaction). Writing each
+// to its key in its group costs a memtable insert per record on the
+// committer's path, and a busy wallet's image in every flush and compaction.
+// So a group writes them only in its redo record ('g' + redo seq: the
+// records in submit order), which is durable with the group, and the store
+// keeps them in memory (pending) until a checkpoint writes each key's last
+// image, each line's summed delta and each transaction once, sorted, and in
+// its last batch deletes the redo records it covers and sets keyCheckpoint. A
+// busy wallet is then written once per checkpoint instead of once per effect.
 //
 // Checkpoints run on their own goroutine, with NoSync: a checkpoint becomes
-// durable with the next synced group, and if a crash takes it back, the redo
-// records it would have deleted are still there (same batch). Open replays
+// durable with the next synced group, and if a crash takes its last batch
+// back, the redo records it would have deleted are still there. Open replays
 // the redo records that remain, in order, into their keys before recovery.
 //
 // Usage and transactions are the deferred kinds that queries read, so the
@@ -160,11 +160,11 @@ func (s *Store) checkpointer() {
 const checkpointChunkBytes = 256 << 10
 
 // writeCheckpoint writes p's records to their keys: the last image of each
-// wallet and session in batches of checkpointChunkBytes, then a last batch
-// with each usage line's summed delta, the range deletion of the redo
-// records up to p.upTo and p.upTo as keyCheckpoint. Images may land before a
-// crash takes the last batch back: replaying the redo records then writes the
-// same or newer images. Usage deltas are not idempotent, so they are only in
+// wallet and session and every transaction, sorted, in batches of
+// checkpointChunkBytes, then a last batch with each usage line's summed delta, the range deletion of the redo
+// records up to p.upTo and p.upTo as keyCheckpoint. Images and transactions
+// may land before a crash takes the last batch back: replaying the redo
+// records then writes the same or newer ones. Usage deltas are not idempotent, so they are only in
 // the batch that deletes their redo records. The last batch's commit also
 // drops p's overlay under ckptMu, so a query sees p's usage either in the
 // overlay or in Pebble.
