@@ -3,6 +3,7 @@ package store
 import (
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/testutil"
@@ -14,6 +15,7 @@ func TestMetrics(t *testing.T) {
 	m := NewMetrics()
 	opts := testOptions()
 	opts.OnCommit = m.Observe
+	opts.CheckpointInterval = time.Hour // the one checkpoint is Close's, however slow the machine
 	s := openStore(t, t.TempDir(), opts)
 	m.Bind(s)
 	reg := prometheus.NewRegistry()
