@@ -4,7 +4,8 @@ package charging
 // to each wallet (Submit is called while the wallet's lock is held).
 //
 // Submit must not block on I/O and must copy what it needs from e before it
-// returns. The returned Commit completes when the effect is durable; all effects
+// returns. An Effect's Event (an event's answer) always comes with the CDR
+// of that event: the store keeps the two together. The returned Commit completes when the effect is durable; all effects
 // submitted before it (to any wallet) are durable no later than it is. Many
 // effects share one Commit (group commit).
 type Sink interface {
