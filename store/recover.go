@@ -10,47 +10,41 @@ import (
 // Recover streams the durable state into r, kind by kind, each in key order:
 // every tariff version (by id, versions ascending), then every wallet, then
 // sessions, numbers, event records (from the CDR log), top-up records, keys
-// and roles. So each
-// wallet and the tariffs arrive before anything that belongs to them, as
-// charging.Restorer requires. The first error (from r or a corrupt value)
-// stops recovery: the engine must not serve a partial state.
+// and roles. So each wallet and the tariffs arrive before anything that
+// belongs to them, as charging.Restorer requires. The first error (from r or
+// a corrupt value) stops recovery: the engine must not serve a partial state.
 //
 // Records are decoded into one reused value per kind and passed by value, so
 // the cost is one iterator step and one decode per record; strings are the
 // only allocations.
 func (s *Store) Recover(r charging.Restorer) error {
-	steps := []struct {
-		kind byte
-		name string
-		f    func(v []byte) error
-	}{
-		{kindTariff, "tariff", restoreWith(decodeTariff, r.RestoreTariff)},
-		{kindWallet, "wallet", restoreWith(decodeWallet, r.RestoreWallet)},
-		{kindSession, "session", restoreWith(decodeSession, r.RestoreSession)},
-		{kindNumber, "number", restoreWith(decodeNumber, r.RestoreNumber)},
-		{kindCDRLog, "event record", nil}, // see recoverEvents
-		{kindTopUp, "top-up record", restoreWith(decodeTopUp, r.RestoreTopUp)},
-		{kindKey, "key", restoreWith(decodeKeyRecord, r.RestoreKey)},
-		{kindRole, "role", restoreWith(decodeRole, r.RestoreRole)},
-	}
-	for _, st := range steps {
-		if st.kind == kindCDRLog {
-			if err := s.recoverEvents(r); err != nil {
-				return err
-			}
-			continue
-		}
-		err := s.scan([]byte{st.kind}, []byte{st.kind + 1}, false, func(k, v []byte) (bool, error) {
-			if err := st.f(v); err != nil {
-				return false, fmt.Errorf("store: recover %s %q: %w", st.name, k, err)
-			}
-			return true, nil
-		})
-		if err != nil {
+	for _, step := range []func() error{
+		s.recoverKind(kindTariff, "tariff", restoreWith(decodeTariff, r.RestoreTariff)),
+		s.recoverKind(kindWallet, "wallet", restoreWith(decodeWallet, r.RestoreWallet)),
+		s.recoverKind(kindSession, "session", restoreWith(decodeSession, r.RestoreSession)),
+		s.recoverKind(kindNumber, "number", restoreWith(decodeNumber, r.RestoreNumber)),
+		func() error { return s.recoverEvents(r) },
+		s.recoverKind(kindTopUp, "top-up record", restoreWith(decodeTopUp, r.RestoreTopUp)),
+		s.recoverKind(kindKey, "key", restoreWith(decodeKeyRecord, r.RestoreKey)),
+		s.recoverKind(kindRole, "role", restoreWith(decodeRole, r.RestoreRole)),
+	} {
+		if err := step(); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// recoverKind returns the step that hands every record of one key kind to f.
+func (s *Store) recoverKind(kind byte, name string, f func(v []byte) error) func() error {
+	return func() error {
+		return s.scan([]byte{kind}, []byte{kind + 1}, false, func(k, v []byte) (bool, error) {
+			if err := f(v); err != nil {
+				return false, fmt.Errorf("store: recover %s %q: %w", name, k, err)
+			}
+			return true, nil
+		})
+	}
 }
 
 // restoreWith adapts a decoder and a Restorer method to one value function.
