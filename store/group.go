@@ -17,9 +17,10 @@ import (
 // group after take.
 //
 // A record is either written to its key in the group's batch, or deferred:
-// wallet and session images and usage deltas go into the group's one redo
-// record instead (see checkpoint.go), and reach their keys at the next
-// checkpoint. CDRs and wallet events go into one log entry per group.
+// wallet and session images, usage deltas and transactions go into the
+// group's one redo record instead (see checkpoint.go), and reach their keys
+// at the next checkpoint. CDRs and wallet events go into one key per group
+// and log.
 type group struct {
 	buf     []byte   // keys and values, back to back
 	recs    []record // in submit order until build sorts them
@@ -124,36 +125,12 @@ func (g *group) overwritten(i int) bool {
 	return r.op != opMerge && next.op != opMerge && bytes.Equal(g.key(r), g.key(next))
 }
 
-// mergeRun returns the index of the last of the adjacent (sorted) merge
-// records with record i's key.
-func (g *group) mergeRun(i int) int {
-	j := i
-	for j+1 < len(g.recs) && g.recs[j+1].op == opMerge && bytes.Equal(g.key(&g.recs[j+1]), g.key(&g.recs[i])) {
-		j++
-	}
-	return j
-}
-
-// sumMerges folds the usage operands of records i..last into one, as the
-// merge operator would (addition commutes, so the result is exact).
-func (g *group) sumMerges(i, last int) ([]byte, error) {
-	var m usageSum
-	for k := i; k <= last; k++ {
-		if err := m.add(g.value(&g.recs[k]), true); err != nil {
-			return nil, err
-		}
-	}
-	v, _, err := m.Finish(true)
-	return v, err
-}
-
 // build writes the records that are not deferred into a Pebble batch, sorted
 // by key (same-key records keep their order, so the batch means the same).
 // Pebble inserts a batch into the memtable skiplist with a cached splice, so
 // sorted keys each start their search next to the previous one instead of
 // at the top of a list of millions. A Set or Delete followed by another of
-// the same key is dropped, and the usage operands of one line are summed into
-// one: a hot wallet or line costs one memtable insert per batch.
+// the same key is dropped: a key costs one memtable insert per batch.
 func (g *group) build(db *pebble.DB, sorted bool) *pebble.Batch {
 	b := db.NewBatchWithSize(len(g.buf) + 8*len(g.recs) + len(g.redo) + len(g.cdrs.body) + len(g.events.body) + 128)
 	g.eachOp(sorted, func(o op, key, value []byte) { applyOp(b, o, key, value) })
@@ -176,20 +153,11 @@ func (g *group) eachOp(sorted bool, f func(o op, key, value []byte)) {
 			return cmp.Compare(a.idx, b.idx)
 		})
 	}
-	for i := 0; i < len(g.recs); i++ {
-		r := &g.recs[i]
+	for i := range g.recs {
 		if sorted && g.overwritten(i) {
-			continue // a later Set or Delete of the same key in this group wins
+			continue // a later Set or Delete of the same key wins
 		}
-		if sorted && r.op == opMerge {
-			if last := g.mergeRun(i); last > i {
-				if v, err := g.sumMerges(i, last); err == nil {
-					f(opMerge, g.key(r), v)
-					i = last
-					continue
-				}
-			}
-		}
+		r := &g.recs[i]
 		f(r.op, g.key(r), g.value(r))
 	}
 }
