@@ -34,27 +34,23 @@ import (
 // usage both in Pebble and in the overlay, or in neither.
 
 // pending is the deferred records of the groups sealed since the last
-// checkpoint began, in seal order, and the last redo seq among them.
-// Its usage deltas are summed by line in usage, the overlay generation that
-// queries read them from until the checkpoint is written.
+// checkpoint began, and the last redo seq among them: the wallet and session
+// images in g, the usage deltas and transactions in ov, the overlay
+// generation that queries read them from until the checkpoint is written.
 type pending struct {
-	g     group
-	upTo  uint64           // 0: nothing pending
-	last  map[string]int32 // image key → its live record in g
-	usage *overlay
+	g    group
+	upTo uint64           // 0: nothing pending
+	last map[string]int32 // image key → its live record in g
+	ov   *overlay
 }
 
 // add folds one deferred record into p. A usage delta is summed into its
-// line; a transaction is appended; an image replaces its key's previous
-// record, so that a busy wallet costs a checkpoint one record to sort, not one
-// per effect.
+// line and a transaction kept by tenant, in the overlay; an image replaces
+// its key's previous record, so that a busy wallet costs a checkpoint one
+// record to sort, not one per effect.
 func (p *pending) add(o op, key, value []byte) error {
-	switch {
-	case o == opMerge:
-		return p.usage.add(o, key, value)
-	case key[0] == kindTransaction:
-		p.g.addRaw(o, key, value)
-		return p.usage.add(o, key, value)
+	if o == opMerge || key[0] == kindTransaction {
+		return p.ov.add(o, key, value)
 	}
 	if p.last == nil {
 		p.last = map[string]int32{}
@@ -75,7 +71,7 @@ func (p *pending) add(o op, key, value []byte) error {
 func (s *Store) foldDeferred(g *group) {
 	p := &s.pend
 	s.ovMu.Lock()
-	p.usage = s.ovNew
+	p.ov = s.ovNew
 	for i := range g.recs {
 		if r := &g.recs[i]; r.deferred {
 			if err := p.add(r.op, g.key(r), g.value(r)); err != nil {
@@ -160,29 +156,31 @@ func (s *Store) checkpointer() {
 const checkpointChunkBytes = 256 << 10
 
 // writeCheckpoint writes p's records to their keys: the last image of each
-// wallet and session and every transaction, sorted, in batches of
-// checkpointChunkBytes, then a last batch with each usage line's summed delta, the range deletion of the redo
-// records up to p.upTo and p.upTo as keyCheckpoint. Images and transactions
-// may land before a crash takes the last batch back: replaying the redo
-// records then writes the same or newer ones. Usage deltas are not idempotent, so they are only in
-// the batch that deletes their redo records. The last batch's commit also
-// drops p's overlay under ckptMu, so a query sees p's usage either in the
-// overlay or in Pebble.
+// wallet and session, sorted, then every transaction (the overlay keeps them
+// by tenant in seq order, so they come sorted), in batches of
+// checkpointChunkBytes; then a last batch with each usage line's summed
+// delta, the range deletion of the redo records up to p.upTo and p.upTo as
+// keyCheckpoint. Images and transactions may land before a crash takes the
+// last batch back: replaying the redo records then writes the same or newer
+// ones. Usage deltas are not idempotent, so they are only in the batch that
+// deletes their redo records. The last batch's commit also drops p's overlay
+// under ckptMu, so a query sees p's usage either in the overlay or in Pebble.
 func (s *Store) writeCheckpoint(p *pending, wo *pebble.WriteOptions) error {
 	start := time.Now()
 	images := s.db.NewBatch()
 	last := s.db.NewBatch()
-	n := 0
+	n := p.ov.appendUsageMerges(last)
 	var err error
-	n += p.usage.appendUsageMerges(last)
-	p.g.eachOp(true, func(o op, key, value []byte) {
+	put := func(o op, key, value []byte) {
 		n++
 		applyOp(images, o, key, value)
 		if images.Len() >= checkpointChunkBytes && err == nil {
 			err = commitBatch(images, wo)
 			images.Reset()
 		}
-	})
+	}
+	p.g.eachOp(true, put)
+	p.ov.eachTransaction(func(key, value []byte) { put(opSet, key, value) })
 	if err == nil && !images.Empty() {
 		err = commitBatch(images, wo)
 	}
@@ -222,7 +220,7 @@ func (s *Store) finalCheckpoint() error {
 	}
 	s.ovMu.Lock()
 	s.ovOld, s.ovNew = s.ovNew, newOverlay()
-	s.pend.usage = s.ovOld
+	s.pend.ov = s.ovOld
 	s.ovMu.Unlock()
 	if err := s.writeCheckpoint(&s.pend, pebble.Sync); err != nil {
 		return s.fail(err)
@@ -239,7 +237,7 @@ func (s *Store) replayRedo() error {
 	if err != nil {
 		return err
 	}
-	p := pending{usage: newOverlay()}
+	p := pending{ov: newOverlay()}
 	err = s.scan([]byte{kindRedo}, []byte{kindRedo + 1}, false, func(k, v []byte) (bool, error) {
 		if len(k) != 9 {
 			return false, fmt.Errorf("%w: redo key %q", errCorrupt, k)

@@ -101,6 +101,18 @@ func (o *overlay) appendUsageMerges(b *pebble.Batch) int {
 	return n
 }
 
+// eachTransaction calls f with every transaction's key and value, sorted by
+// key: tenants in order, each tenant's in seq order.
+func (o *overlay) eachTransaction(f func(key, value []byte)) {
+	var key []byte
+	for _, tenant := range slices.Sorted(maps.Keys(o.txs)) {
+		for _, p := range o.txs[tenant] {
+			key = appendKeySeq(key[:0], kindTransaction, tenant, p.seq)
+			f(key, o.txBuf[p.off:p.off+p.len])
+		}
+	}
+}
+
 // splitUsageKey splits 'u' tenant month item into the line prefix (up to the
 // month) and the item component.
 func splitUsageKey(k []byte) (prefix, item []byte, ok bool) {
