@@ -41,12 +41,20 @@ type memoEntry[V any] struct {
 	val    V
 }
 
-// hash is never 0 (posIndex's empty slot).
+// hash is never 0 (posIndex's empty slot). Its low bits pick the index slot,
+// so none is forced (h|1 gave every key an odd home: 1.8 probes per absent
+// key at load 1/2 instead of 1.5).
 func (m *Memo[V]) hash(owner uint32, key string) uint64 {
+	var h uint64
 	if m.Hash != nil {
-		return m.Hash(owner, key) | 1
+		h = m.Hash(owner, key)
+	} else {
+		h = maphash.String(seed, key) ^ (uint64(owner) * 0x9E3779B97F4A7C15)
 	}
-	return (maphash.String(seed, key) ^ (uint64(owner) * 0x9E3779B97F4A7C15)) | 1
+	if h == 0 {
+		h = 1
+	}
+	return h
 }
 
 func (m *Memo[V]) at(pos int64) *memoEntry[V] { return &m.ring[pos&int64(len(m.ring)-1)] }
