@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/salio/salio/charging"
+	"github.com/salio/salio/charging/codec"
 	"github.com/stretchr/testify/require"
 )
 
@@ -82,7 +83,7 @@ func roundTrip[T any](t *testing.T, encode func([]byte, *T) []byte, decode func(
 	}
 	bad := append([]byte{valueV1 + 1}, b[1:]...)
 	var x T
-	require.ErrorIs(t, decode(bad, &x), errCorrupt)
+	require.ErrorIs(t, decode(bad, &x), codec.ErrCorrupt)
 }
 
 func TestRecordRoundTrips(t *testing.T) {
@@ -151,8 +152,8 @@ func TestLogGroupAndParked(t *testing.T) {
 	var a charging.EventAnswer
 	fill(&a)
 	l := logBuf{first: 7, n: 2}
-	l.body = enc(l.body).raw(appendCDR(nil, &c)).raw(appendEventAnswer(nil, &a))
-	l.body = enc(l.body).raw(appendCDR(nil, &c)).raw(nil)
+	l.body = codec.Enc(l.body).Raw(appendCDR(nil, &c)).Raw(appendEventAnswer(nil, &a))
+	l.body = codec.Enc(l.body).Raw(appendCDR(nil, &c)).Raw(nil)
 	lg, err := readLogGroup(7, appendLogGroup(nil, 1234567, &l))
 	require.NoError(t, err)
 	require.EqualValues(t, 1234567, lg.atMs)
@@ -168,7 +169,7 @@ func TestLogGroupAndParked(t *testing.T) {
 	rec2, ans2 := lg.next(true)
 	require.Equal(t, rec, rec2)
 	require.Empty(t, ans2)
-	require.NoError(t, lg.d.end())
+	require.NoError(t, lg.d.End())
 
 	p, err := decodeParked(kindCDRLog, appendParked(nil, 99, "too big", rec))
 	require.NoError(t, err)

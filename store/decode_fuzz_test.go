@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/salio/salio/charging"
+	"github.com/salio/salio/charging/codec"
 )
 
 // FuzzRedoRecord: a damaged redo record is an error, never a panic, and a
@@ -47,7 +48,7 @@ func FuzzLogGroup(f *testing.F) {
 	var c charging.CDR
 	fill(&c)
 	l := logBuf{first: 1, n: 1}
-	l.body = enc(l.body).raw(appendCDR(nil, &c)).raw(nil)
+	l.body = codec.Enc(l.body).Raw(appendCDR(nil, &c)).Raw(nil)
 	f.Add(appendLogGroup(nil, 5, &l), true)
 	f.Add([]byte{valueV1, 0, 0}, false)
 	f.Fuzz(func(t *testing.T, v []byte, cdrLog bool) {
@@ -55,7 +56,7 @@ func FuzzLogGroup(f *testing.F) {
 		if err != nil {
 			return
 		}
-		for i := 0; i < lg.n && lg.d.err == nil; i++ {
+		for i := 0; i < lg.n && lg.d.Err() == nil; i++ {
 			rec, answer := lg.next(cdrLog)
 			var c charging.CDR
 			if decodeCDR(rec, &c) == nil && len(answer) > 0 {
@@ -63,6 +64,6 @@ func FuzzLogGroup(f *testing.F) {
 				_ = decodeLogAnswer(answer, &c, &a)
 			}
 		}
-		_ = lg.d.end()
+		_ = lg.d.End()
 	})
 }
