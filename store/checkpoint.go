@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/cockroachdb/pebble/v2"
-	"github.com/salio/salio/charging/codec"
 )
 
 // Deferred state and checkpoints.
@@ -241,7 +240,7 @@ func (s *Store) replayRedo() error {
 	p := pending{ov: newOverlay()}
 	err = s.scan([]byte{kindRedo}, []byte{kindRedo + 1}, false, func(k, v []byte) (bool, error) {
 		if len(k) != 9 {
-			return false, fmt.Errorf("%w: redo key %q", codec.ErrCorrupt, k)
+			return false, fmt.Errorf("%w: redo key %q", errCorrupt, k)
 		}
 		p.upTo = binary.BigEndian.Uint64(k[1:])
 		var addErr error

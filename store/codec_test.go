@@ -8,7 +8,6 @@ import (
 	"testing"
 
 	"github.com/salio/salio/charging"
-	"github.com/salio/salio/charging/codec"
 	"github.com/stretchr/testify/require"
 )
 
@@ -83,7 +82,7 @@ func roundTrip[T any](t *testing.T, encode func([]byte, *T) []byte, decode func(
 	}
 	bad := append([]byte{valueV1 + 1}, b[1:]...)
 	var x T
-	require.ErrorIs(t, decode(bad, &x), codec.ErrCorrupt)
+	require.ErrorIs(t, decode(bad, &x), errCorrupt)
 }
 
 func TestRecordRoundTrips(t *testing.T) {
@@ -152,8 +151,8 @@ func TestLogGroupAndParked(t *testing.T) {
 	var a charging.EventAnswer
 	fill(&a)
 	l := logBuf{first: 7, n: 2}
-	l.body = codec.Enc(l.body).Raw(appendCDR(nil, &c)).Raw(appendEventAnswer(nil, &a))
-	l.body = codec.Enc(l.body).Raw(appendCDR(nil, &c)).Raw(nil)
+	l.body = enc(l.body).raw(appendCDR(nil, &c)).raw(appendEventAnswer(nil, &a))
+	l.body = enc(l.body).raw(appendCDR(nil, &c)).raw(nil)
 	lg, err := readLogGroup(7, appendLogGroup(nil, 1234567, &l))
 	require.NoError(t, err)
 	require.EqualValues(t, 1234567, lg.atMs)
@@ -169,7 +168,7 @@ func TestLogGroupAndParked(t *testing.T) {
 	rec2, ans2 := lg.next(true)
 	require.Equal(t, rec, rec2)
 	require.Empty(t, ans2)
-	require.NoError(t, lg.d.End())
+	require.NoError(t, lg.d.end())
 
 	p, err := decodeParked(kindCDRLog, appendParked(nil, 99, "too big", rec))
 	require.NoError(t, err)

@@ -6,7 +6,6 @@ import (
 
 	"github.com/cockroachdb/pebble/v2"
 	"github.com/salio/salio/charging"
-	"github.com/salio/salio/charging/codec"
 )
 
 // Submit encodes e into the pending group and returns the group's Commit. It
@@ -127,12 +126,12 @@ func (s *Store) appendLogs(g *group, e *charging.Effect) {
 		}
 		g.cdrs.n++
 		s.scratch = appendCDR(s.scratch[:0], c)
-		g.cdrs.body = codec.Enc(g.cdrs.body).Raw(s.scratch)
+		g.cdrs.body = enc(g.cdrs.body).raw(s.scratch)
 		s.scratch = s.scratch[:0]
 		if a := e.Event; a != nil {
 			s.scratch = appendLogAnswer(s.scratch, a, c)
 		}
-		g.cdrs.body = codec.Enc(g.cdrs.body).Raw(s.scratch)
+		g.cdrs.body = enc(g.cdrs.body).raw(s.scratch)
 	}
 	for i := range e.Events {
 		s.nextEvent++
@@ -141,7 +140,7 @@ func (s *Store) appendLogs(g *group, e *charging.Effect) {
 		}
 		g.events.n++
 		s.scratch = appendWalletEvent(s.scratch[:0], &e.Events[i])
-		g.events.body = codec.Enc(g.events.body).Raw(s.scratch)
+		g.events.body = enc(g.events.body).raw(s.scratch)
 	}
 }
 

@@ -5,7 +5,6 @@ import (
 	"testing"
 
 	"github.com/salio/salio/charging"
-	"github.com/salio/salio/charging/codec"
 )
 
 // FuzzRedoRecord: a damaged redo record is an error, never a panic, and a
@@ -48,7 +47,7 @@ func FuzzLogGroup(f *testing.F) {
 	var c charging.CDR
 	fill(&c)
 	l := logBuf{first: 1, n: 1}
-	l.body = codec.Enc(l.body).Raw(appendCDR(nil, &c)).Raw(nil)
+	l.body = enc(l.body).raw(appendCDR(nil, &c)).raw(nil)
 	f.Add(appendLogGroup(nil, 5, &l), true)
 	f.Add([]byte{valueV1, 0, 0}, false)
 	f.Fuzz(func(t *testing.T, v []byte, cdrLog bool) {
@@ -56,7 +55,7 @@ func FuzzLogGroup(f *testing.F) {
 		if err != nil {
 			return
 		}
-		for i := 0; i < lg.n && lg.d.Err() == nil; i++ {
+		for i := 0; i < lg.n && lg.d.err == nil; i++ {
 			rec, answer := lg.next(cdrLog)
 			var c charging.CDR
 			if decodeCDR(rec, &c) == nil && len(answer) > 0 {
@@ -64,6 +63,6 @@ func FuzzLogGroup(f *testing.F) {
 				_ = decodeLogAnswer(answer, &c, &a)
 			}
 		}
-		_ = lg.d.End()
+		_ = lg.d.end()
 	})
 }

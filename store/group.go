@@ -9,7 +9,6 @@ import (
 
 	"github.com/cockroachdb/pebble/v2"
 	"github.com/salio/salio/charging"
-	"github.com/salio/salio/charging/codec"
 )
 
 // group is one group commit: the records of every effect submitted while
@@ -187,7 +186,7 @@ func (g *group) encodeRedo() bool {
 		}
 		n++
 		g.redo = append(g.redo, byte(r.op))
-		g.redo = codec.Enc(g.redo).Raw(g.key(r)).Raw(g.value(r))
+		g.redo = enc(g.redo).raw(g.key(r)).raw(g.value(r))
 	}
 	return n > 0
 }
@@ -214,17 +213,18 @@ func (g *group) addLogsAndRedo(b *pebble.Batch, appendedAtMs int64, scratch []by
 
 // walkRedo calls f with every operation of a redo record's value, in order.
 func walkRedo(v []byte, f func(o op, key, value []byte)) error {
-	d := codec.NewDec(v)
-	d.Version(valueV1)
-	for d.Err() == nil && d.Len() > 0 {
-		o := op(d.Byte())
-		k, val := d.Bytes(), d.Bytes()
-		if d.Err() == nil && o > opDelete {
-			d.Fail()
+	d := dec{b: v}
+	d.version(valueV1)
+	for d.err == nil && len(d.b) > 0 {
+		o := op(d.b[0])
+		d.b = d.b[1:]
+		k, val := d.bytes(), d.bytes()
+		if d.err == nil && o > opDelete {
+			d.fail()
 		}
-		if d.Err() == nil {
+		if d.err == nil {
 			f(o, k, val)
 		}
 	}
-	return d.End()
+	return d.end()
 }

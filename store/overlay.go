@@ -9,7 +9,6 @@ import (
 
 	"github.com/cockroachdb/pebble/v2"
 	"github.com/salio/salio/charging"
-	"github.com/salio/salio/charging/codec"
 )
 
 // overlay is what queries must see of the deferred records that no
@@ -47,7 +46,7 @@ func (o *overlay) add(op op, key, value []byte) error {
 func (o *overlay) addUsage(key, value []byte) error {
 	prefix, item, ok := splitUsageKey(key)
 	if !ok {
-		return fmt.Errorf("%w: usage key %q", codec.ErrCorrupt, key)
+		return fmt.Errorf("%w: usage key %q", errCorrupt, key)
 	}
 	var l charging.UsageLine
 	if err := decodeUsage(value, &l); err != nil {
@@ -75,7 +74,7 @@ func (o *overlay) addUsage(key, value []byte) error {
 func (o *overlay) addTx(key, value []byte) error {
 	tenant, rest, ok := readComponent(key[1:])
 	if !ok || len(rest) != 8 {
-		return fmt.Errorf("%w: transaction key %q", codec.ErrCorrupt, key)
+		return fmt.Errorf("%w: transaction key %q", errCorrupt, key)
 	}
 	o.txs[tenant] = append(o.txs[tenant], pendingTx{seq: binary.BigEndian.Uint64(rest),
 		off: uint32(len(o.txBuf)), len: uint32(len(value))})

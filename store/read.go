@@ -7,7 +7,6 @@ import (
 
 	"github.com/cockroachdb/pebble/v2"
 	"github.com/salio/salio/charging"
-	"github.com/salio/salio/charging/codec"
 )
 
 // DefaultPageLimit is used when a query's limit is <= 0; MaxPageLimit caps it.
@@ -82,7 +81,7 @@ func (s *Store) Transactions(tenant string, beforeSeq uint64, limit int, typ str
 	err = s.scan(lower, upper, true, func(k, v []byte) (bool, error) {
 		var t charging.Transaction
 		if len(k) != len(lower)+8 {
-			return false, fmt.Errorf("%w: transaction key %q", codec.ErrCorrupt, k)
+			return false, fmt.Errorf("%w: transaction key %q", errCorrupt, k)
 		}
 		if err := decodeTransaction(v, tenant, binary.BigEndian.Uint64(k[len(lower):]), &t); err != nil {
 			return false, err
@@ -109,7 +108,7 @@ func (s *Store) Usage(tenant string, month int32) ([]charging.UsageLine, error) 
 	err := s.scan(prefix, prefixEnd(prefix), false, func(k, v []byte) (bool, error) {
 		item, rest, ok := readComponent(k[len(prefix):])
 		if !ok || len(rest) != 0 {
-			return false, fmt.Errorf("%w: usage key %q", codec.ErrCorrupt, k)
+			return false, fmt.Errorf("%w: usage key %q", errCorrupt, k)
 		}
 		l := charging.UsageLine{Item: item}
 		if err := decodeUsage(v, &l); err != nil {
@@ -250,7 +249,7 @@ func scanLogGroup(it *pebble.Iterator, kind byte, afterSeq uint64, f func(seq ui
 		return false, err
 	}
 	if len(k) != 9 {
-		return false, fmt.Errorf("%w: log key %q", codec.ErrCorrupt, k)
+		return false, fmt.Errorf("%w: log key %q", errCorrupt, k)
 	}
 	lg, err := readLogGroup(binary.BigEndian.Uint64(k[1:]), v)
 	if err != nil {
@@ -258,8 +257,8 @@ func scanLogGroup(it *pebble.Iterator, kind byte, afterSeq uint64, f func(seq ui
 	}
 	for i := 0; i < lg.n; i++ {
 		rec, answer := lg.next(kind == kindCDRLog)
-		if lg.d.Err() != nil {
-			return false, lg.d.Err()
+		if lg.d.err != nil {
+			return false, lg.d.err
 		}
 		if seq := lg.first + uint64(i); seq > afterSeq {
 			if more, err := f(seq, lg.atMs, rec, answer); err != nil || !more {
@@ -267,7 +266,7 @@ func scanLogGroup(it *pebble.Iterator, kind byte, afterSeq uint64, f func(seq ui
 			}
 		}
 	}
-	return true, lg.d.End()
+	return true, lg.d.end()
 }
 
 // LogHead returns the last durable seq of a log (LogCDRs or LogEvents), 0 for

@@ -2,7 +2,6 @@ package store
 
 import (
 	"github.com/salio/salio/charging"
-	"github.com/salio/salio/charging/codec"
 	"github.com/salio/salio/tariff"
 )
 
@@ -16,143 +15,143 @@ const valueV1 byte = 1
 // them.
 
 func appendWallet(dst []byte, w *charging.WalletState) []byte {
-	e := codec.Enc(append(dst, valueV1))
-	e = e.Str(w.Tenant).Str(w.Name).Str(w.Currency).Str(w.TariffID).I64(w.CreatedAt)
-	e = e.I64(w.BalanceMicros).I64(w.ReservedMicros).I64(w.LifetimeSpendMicros).I32(w.TierIndex)
-	e = e.I64(w.LowBalanceThresholdMicros).Boolean(w.LowBalanceAlerted)
-	e = e.I64(w.GracePeriodSeconds).I64(w.GraceOverdraftMicros).I64(w.GraceEndsAt).Boolean(w.BlockedNotified)
-	e = e.I32(w.MaxConcurrentSessions)
-	e = e.Boolean(w.AutoRechargeEnabled).I64(w.AutoRechargeThreshold).I64(w.AutoRechargeAmount)
-	e = e.Str(w.AutoRechargeMethod).Str(w.AutoRechargePendingRef).I64(w.AutoRechargePendingSince)
-	e = e.I64s(w.AutoRechargeRecent)
-	return e.U64(w.TxSeq).I32(w.MonthKey).I64(w.MonthSpendMicros)
+	e := enc(append(dst, valueV1))
+	e = e.str(w.Tenant).str(w.Name).str(w.Currency).str(w.TariffID).i64(w.CreatedAt)
+	e = e.i64(w.BalanceMicros).i64(w.ReservedMicros).i64(w.LifetimeSpendMicros).i32(w.TierIndex)
+	e = e.i64(w.LowBalanceThresholdMicros).boolean(w.LowBalanceAlerted)
+	e = e.i64(w.GracePeriodSeconds).i64(w.GraceOverdraftMicros).i64(w.GraceEndsAt).boolean(w.BlockedNotified)
+	e = e.i32(w.MaxConcurrentSessions)
+	e = e.boolean(w.AutoRechargeEnabled).i64(w.AutoRechargeThreshold).i64(w.AutoRechargeAmount)
+	e = e.str(w.AutoRechargeMethod).str(w.AutoRechargePendingRef).i64(w.AutoRechargePendingSince)
+	e = e.i64s(w.AutoRechargeRecent)
+	return e.u64(w.TxSeq).i32(w.MonthKey).i64(w.MonthSpendMicros)
 }
 
 func decodeWallet(b []byte, w *charging.WalletState) error {
-	d := codec.NewDec(b)
-	d.Version(valueV1)
-	w.Tenant, w.Name, w.Currency, w.TariffID, w.CreatedAt = d.Str(), d.Str(), d.Str(), d.Str(), d.I64()
-	w.BalanceMicros, w.ReservedMicros, w.LifetimeSpendMicros, w.TierIndex = d.I64(), d.I64(), d.I64(), d.I32()
-	w.LowBalanceThresholdMicros, w.LowBalanceAlerted = d.I64(), d.Boolean()
-	w.GracePeriodSeconds, w.GraceOverdraftMicros, w.GraceEndsAt, w.BlockedNotified = d.I64(), d.I64(), d.I64(), d.Boolean()
-	w.MaxConcurrentSessions = d.I32()
-	w.AutoRechargeEnabled, w.AutoRechargeThreshold, w.AutoRechargeAmount = d.Boolean(), d.I64(), d.I64()
-	w.AutoRechargeMethod, w.AutoRechargePendingRef, w.AutoRechargePendingSince = d.Str(), d.Str(), d.I64()
-	w.AutoRechargeRecent = d.I64s()
-	w.TxSeq, w.MonthKey, w.MonthSpendMicros = d.U64(), d.I32(), d.I64()
-	return d.End()
+	d := dec{b: b}
+	d.version(valueV1)
+	w.Tenant, w.Name, w.Currency, w.TariffID, w.CreatedAt = d.str(), d.str(), d.str(), d.str(), d.i64()
+	w.BalanceMicros, w.ReservedMicros, w.LifetimeSpendMicros, w.TierIndex = d.i64(), d.i64(), d.i64(), d.i32()
+	w.LowBalanceThresholdMicros, w.LowBalanceAlerted = d.i64(), d.boolean()
+	w.GracePeriodSeconds, w.GraceOverdraftMicros, w.GraceEndsAt, w.BlockedNotified = d.i64(), d.i64(), d.i64(), d.boolean()
+	w.MaxConcurrentSessions = d.i32()
+	w.AutoRechargeEnabled, w.AutoRechargeThreshold, w.AutoRechargeAmount = d.boolean(), d.i64(), d.i64()
+	w.AutoRechargeMethod, w.AutoRechargePendingRef, w.AutoRechargePendingSince = d.str(), d.str(), d.i64()
+	w.AutoRechargeRecent = d.i64s()
+	w.TxSeq, w.MonthKey, w.MonthSpendMicros = d.u64(), d.i32(), d.i64()
+	return d.end()
 }
 
-func appendAnswer(e codec.Enc, a *charging.SessionAnswer) codec.Enc {
-	e = e.I64(a.RequestNumber).I64(a.GrantedSeconds).Boolean(a.FinalUnit).I64(a.ValiditySeconds)
-	e = e.I64(a.ReservedMicros).I64(a.ChargedMicros)
-	return e.Boolean(a.Stopped).I64(a.UsageSeconds).I64(a.BilledSeconds).Str(a.CDRID).Str(a.Termination)
+func appendAnswer(e enc, a *charging.SessionAnswer) enc {
+	e = e.i64(a.RequestNumber).i64(a.GrantedSeconds).boolean(a.FinalUnit).i64(a.ValiditySeconds)
+	e = e.i64(a.ReservedMicros).i64(a.ChargedMicros)
+	return e.boolean(a.Stopped).i64(a.UsageSeconds).i64(a.BilledSeconds).str(a.CDRID).str(a.Termination)
 }
 
-func decodeAnswer(d *codec.Dec, a *charging.SessionAnswer) {
-	a.RequestNumber, a.GrantedSeconds, a.FinalUnit, a.ValiditySeconds = d.I64(), d.I64(), d.Boolean(), d.I64()
-	a.ReservedMicros, a.ChargedMicros = d.I64(), d.I64()
-	a.Stopped, a.UsageSeconds, a.BilledSeconds, a.CDRID, a.Termination = d.Boolean(), d.I64(), d.I64(), d.Str(), d.Str()
+func decodeAnswer(d *dec, a *charging.SessionAnswer) {
+	a.RequestNumber, a.GrantedSeconds, a.FinalUnit, a.ValiditySeconds = d.i64(), d.i64(), d.boolean(), d.i64()
+	a.ReservedMicros, a.ChargedMicros = d.i64(), d.i64()
+	a.Stopped, a.UsageSeconds, a.BilledSeconds, a.CDRID, a.Termination = d.boolean(), d.i64(), d.i64(), d.str(), d.str()
 }
 
-func appendRate(e codec.Enc, r *tariff.VoiceRate) codec.Enc {
-	return e.Str(r.Prefix).I64(r.PerMinutePicos).I64(r.FeePicos).I64(r.InitialIncrement).I64(r.SubsequentIncrement)
+func appendRate(e enc, r *tariff.VoiceRate) enc {
+	return e.str(r.Prefix).i64(r.PerMinutePicos).i64(r.FeePicos).i64(r.InitialIncrement).i64(r.SubsequentIncrement)
 }
 
-func decodeRate(d *codec.Dec, r *tariff.VoiceRate) {
-	r.Prefix, r.PerMinutePicos, r.FeePicos, r.InitialIncrement, r.SubsequentIncrement = d.Str(), d.I64(), d.I64(), d.I64(), d.I64()
+func decodeRate(d *dec, r *tariff.VoiceRate) {
+	r.Prefix, r.PerMinutePicos, r.FeePicos, r.InitialIncrement, r.SubsequentIncrement = d.str(), d.i64(), d.i64(), d.i64(), d.i64()
 }
 
 func appendSession(dst []byte, s *charging.SessionState) []byte {
-	e := codec.Enc(append(dst, valueV1))
-	e = e.Str(s.ID).Str(s.Tenant).Str(s.Service).Str(s.Direction).Str(s.Destination)
-	e = e.Str(s.TariffID).I64(s.TariffVersion)
+	e := enc(append(dst, valueV1))
+	e = e.str(s.ID).str(s.Tenant).str(s.Service).str(s.Direction).str(s.Destination)
+	e = e.str(s.TariffID).i64(s.TariffVersion)
 	e = appendRate(e, &s.Rate)
-	e = e.Str(s.TierName).I64(s.MultiplierMicros)
-	e = e.U64(s.StartHash).U64(s.LastHash).I64(s.StartedAt).I64(s.LastAt).I64(s.ExpiresAt).I64(s.RequestNum)
-	e = e.I64(s.UsedSeconds).I64(s.Charged).I64(s.Granted).I64(s.Reserved).Boolean(s.Grace)
+	e = e.str(s.TierName).i64(s.MultiplierMicros)
+	e = e.u64(s.StartHash).u64(s.LastHash).i64(s.StartedAt).i64(s.LastAt).i64(s.ExpiresAt).i64(s.RequestNum)
+	e = e.i64(s.UsedSeconds).i64(s.Charged).i64(s.Granted).i64(s.Reserved).boolean(s.Grace)
 	e = appendAnswer(e, &s.StartAnswer)
 	e = appendAnswer(e, &s.LastAnswer)
-	return e.Boolean(s.Closed).I64(s.ClosedAt).Str(s.Termination)
+	return e.boolean(s.Closed).i64(s.ClosedAt).str(s.Termination)
 }
 
 func decodeSession(b []byte, s *charging.SessionState) error {
-	d := codec.NewDec(b)
-	d.Version(valueV1)
-	s.ID, s.Tenant, s.Service, s.Direction, s.Destination = d.Str(), d.Str(), d.Str(), d.Str(), d.Str()
-	s.TariffID, s.TariffVersion = d.Str(), d.I64()
+	d := dec{b: b}
+	d.version(valueV1)
+	s.ID, s.Tenant, s.Service, s.Direction, s.Destination = d.str(), d.str(), d.str(), d.str(), d.str()
+	s.TariffID, s.TariffVersion = d.str(), d.i64()
 	decodeRate(&d, &s.Rate)
-	s.TierName, s.MultiplierMicros = d.Str(), d.I64()
-	s.StartHash, s.LastHash, s.StartedAt, s.LastAt, s.ExpiresAt, s.RequestNum = d.U64(), d.U64(), d.I64(), d.I64(), d.I64(), d.I64()
-	s.UsedSeconds, s.Charged, s.Granted, s.Reserved, s.Grace = d.I64(), d.I64(), d.I64(), d.I64(), d.Boolean()
+	s.TierName, s.MultiplierMicros = d.str(), d.i64()
+	s.StartHash, s.LastHash, s.StartedAt, s.LastAt, s.ExpiresAt, s.RequestNum = d.u64(), d.u64(), d.i64(), d.i64(), d.i64(), d.i64()
+	s.UsedSeconds, s.Charged, s.Granted, s.Reserved, s.Grace = d.i64(), d.i64(), d.i64(), d.i64(), d.boolean()
 	decodeAnswer(&d, &s.StartAnswer)
 	decodeAnswer(&d, &s.LastAnswer)
-	s.Closed, s.ClosedAt, s.Termination = d.Boolean(), d.I64(), d.Str()
-	return d.End()
+	s.Closed, s.ClosedAt, s.Termination = d.boolean(), d.i64(), d.str()
+	return d.end()
 }
 
-func appendTxBody(e codec.Enc, t *charging.Transaction) codec.Enc {
-	e = e.Str(t.ID).Str(t.Tenant).U64(t.Seq).Str(t.Type).Str(t.Service).Str(t.Item)
-	e = e.I64(t.AmountMicros).I64(t.BalanceAfterMicros).I64(t.QuantityMicros).Str(t.Unit)
-	return e.Str(t.Reference).Str(t.Method).I64(t.CreatedAt).Str(t.Description)
+func appendTxBody(e enc, t *charging.Transaction) enc {
+	e = e.str(t.ID).str(t.Tenant).u64(t.Seq).str(t.Type).str(t.Service).str(t.Item)
+	e = e.i64(t.AmountMicros).i64(t.BalanceAfterMicros).i64(t.QuantityMicros).str(t.Unit)
+	return e.str(t.Reference).str(t.Method).i64(t.CreatedAt).str(t.Description)
 }
 
-func decodeTxBody(d *codec.Dec, t *charging.Transaction) {
-	t.ID, t.Tenant, t.Seq, t.Type, t.Service, t.Item = d.Str(), d.Str(), d.U64(), d.Str(), d.Str(), d.Str()
-	t.AmountMicros, t.BalanceAfterMicros, t.QuantityMicros, t.Unit = d.I64(), d.I64(), d.I64(), d.Str()
-	t.Reference, t.Method, t.CreatedAt, t.Description = d.Str(), d.Str(), d.I64(), d.Str()
+func decodeTxBody(d *dec, t *charging.Transaction) {
+	t.ID, t.Tenant, t.Seq, t.Type, t.Service, t.Item = d.str(), d.str(), d.u64(), d.str(), d.str(), d.str()
+	t.AmountMicros, t.BalanceAfterMicros, t.QuantityMicros, t.Unit = d.i64(), d.i64(), d.i64(), d.str()
+	t.Reference, t.Method, t.CreatedAt, t.Description = d.str(), d.str(), d.i64(), d.str()
 }
 
 // A transaction's value leaves out its tenant and seq: its key holds them.
 func appendTransaction(dst []byte, t *charging.Transaction) []byte {
-	e := codec.Enc(append(dst, valueV1))
-	e = e.Str(t.ID).Str(t.Type).Str(t.Service).Str(t.Item)
-	e = e.I64(t.AmountMicros).I64(t.BalanceAfterMicros).I64(t.QuantityMicros).Str(t.Unit)
-	return e.Str(t.Reference).Str(t.Method).I64(t.CreatedAt).Str(t.Description)
+	e := enc(append(dst, valueV1))
+	e = e.str(t.ID).str(t.Type).str(t.Service).str(t.Item)
+	e = e.i64(t.AmountMicros).i64(t.BalanceAfterMicros).i64(t.QuantityMicros).str(t.Unit)
+	return e.str(t.Reference).str(t.Method).i64(t.CreatedAt).str(t.Description)
 }
 
 func decodeTransaction(b []byte, tenant string, seq uint64, t *charging.Transaction) error {
-	d := codec.NewDec(b)
-	d.Version(valueV1)
+	d := dec{b: b}
+	d.version(valueV1)
 	t.Tenant, t.Seq = tenant, seq
-	t.ID, t.Type, t.Service, t.Item = d.Str(), d.Str(), d.Str(), d.Str()
-	t.AmountMicros, t.BalanceAfterMicros, t.QuantityMicros, t.Unit = d.I64(), d.I64(), d.I64(), d.Str()
-	t.Reference, t.Method, t.CreatedAt, t.Description = d.Str(), d.Str(), d.I64(), d.Str()
-	return d.End()
+	t.ID, t.Type, t.Service, t.Item = d.str(), d.str(), d.str(), d.str()
+	t.AmountMicros, t.BalanceAfterMicros, t.QuantityMicros, t.Unit = d.i64(), d.i64(), d.i64(), d.str()
+	t.Reference, t.Method, t.CreatedAt, t.Description = d.str(), d.str(), d.i64(), d.str()
+	return d.end()
 }
 
 func appendCDR(dst []byte, c *charging.CDR) []byte {
-	e := codec.Enc(append(dst, valueV1))
-	e = e.Str(c.ID).Str(c.Tenant).Str(c.Kind).Str(c.SessionID).Str(c.EventID)
-	e = e.Str(c.Service).Str(c.Direction).Str(c.Destination).I64(c.StartedAt).I64(c.EndedAt)
-	e = e.I64(c.UsageSeconds).I64(c.BilledSeconds).I64(c.QuantityMicros).Str(c.Unit)
-	e = e.I64(c.RatePicos).Str(c.Tier).I64(c.MultiplierMicros).I64(c.AmountMicros).Str(c.Currency)
-	return e.Str(c.Termination).I64(c.Requests)
+	e := enc(append(dst, valueV1))
+	e = e.str(c.ID).str(c.Tenant).str(c.Kind).str(c.SessionID).str(c.EventID)
+	e = e.str(c.Service).str(c.Direction).str(c.Destination).i64(c.StartedAt).i64(c.EndedAt)
+	e = e.i64(c.UsageSeconds).i64(c.BilledSeconds).i64(c.QuantityMicros).str(c.Unit)
+	e = e.i64(c.RatePicos).str(c.Tier).i64(c.MultiplierMicros).i64(c.AmountMicros).str(c.Currency)
+	return e.str(c.Termination).i64(c.Requests)
 }
 
 func decodeCDR(b []byte, c *charging.CDR) error {
-	d := codec.NewDec(b)
-	d.Version(valueV1)
-	c.ID, c.Tenant, c.Kind, c.SessionID, c.EventID = d.Str(), d.Str(), d.Str(), d.Str(), d.Str()
-	c.Service, c.Direction, c.Destination, c.StartedAt, c.EndedAt = d.Str(), d.Str(), d.Str(), d.I64(), d.I64()
-	c.UsageSeconds, c.BilledSeconds, c.QuantityMicros, c.Unit = d.I64(), d.I64(), d.I64(), d.Str()
-	c.RatePicos, c.Tier, c.MultiplierMicros, c.AmountMicros, c.Currency = d.I64(), d.Str(), d.I64(), d.I64(), d.Str()
-	c.Termination, c.Requests = d.Str(), d.I64()
-	return d.End()
+	d := dec{b: b}
+	d.version(valueV1)
+	c.ID, c.Tenant, c.Kind, c.SessionID, c.EventID = d.str(), d.str(), d.str(), d.str(), d.str()
+	c.Service, c.Direction, c.Destination, c.StartedAt, c.EndedAt = d.str(), d.str(), d.str(), d.i64(), d.i64()
+	c.UsageSeconds, c.BilledSeconds, c.QuantityMicros, c.Unit = d.i64(), d.i64(), d.i64(), d.str()
+	c.RatePicos, c.Tier, c.MultiplierMicros, c.AmountMicros, c.Currency = d.i64(), d.str(), d.i64(), d.i64(), d.str()
+	c.Termination, c.Requests = d.str(), d.i64()
+	return d.end()
 }
 
 func appendWalletEvent(dst []byte, v *charging.WalletEvent) []byte {
-	e := codec.Enc(append(dst, valueV1))
-	e = e.Str(v.ID).Str(v.Tenant).Str(v.Type).I64(v.At).I64(v.BalanceMicros)
-	return e.I64(v.AmountMicros).Str(v.Method).Str(v.Reference).Str(v.Tier)
+	e := enc(append(dst, valueV1))
+	e = e.str(v.ID).str(v.Tenant).str(v.Type).i64(v.At).i64(v.BalanceMicros)
+	return e.i64(v.AmountMicros).str(v.Method).str(v.Reference).str(v.Tier)
 }
 
 func decodeWalletEvent(b []byte, v *charging.WalletEvent) error {
-	d := codec.NewDec(b)
-	d.Version(valueV1)
-	v.ID, v.Tenant, v.Type, v.At, v.BalanceMicros = d.Str(), d.Str(), d.Str(), d.I64(), d.I64()
-	v.AmountMicros, v.Method, v.Reference, v.Tier = d.I64(), d.Str(), d.Str(), d.Str()
-	return d.End()
+	d := dec{b: b}
+	d.version(valueV1)
+	v.ID, v.Tenant, v.Type, v.At, v.BalanceMicros = d.str(), d.str(), d.str(), d.i64(), d.i64()
+	v.AmountMicros, v.Method, v.Reference, v.Tier = d.i64(), d.str(), d.str(), d.str()
+	return d.end()
 }
 
 // A log key holds one group's entries of that log: valueV1, the append time
@@ -162,7 +161,7 @@ func decodeWalletEvent(b []byte, v *charging.WalletEvent) error {
 // which is also how long an event id is remembered, so the answer needs no
 // key of its own. An event log entry is the length-prefixed wallet event.
 func appendLogGroup(dst []byte, appendedAtMs int64, l *logBuf) []byte {
-	return append(codec.Enc(append(dst, valueV1)).I64(appendedAtMs).U64(uint64(l.n)), l.body...)
+	return append(enc(append(dst, valueV1)).i64(appendedAtMs).u64(uint64(l.n)), l.body...)
 }
 
 // logGroup is a decoded log key: its entries are read with next.
@@ -170,14 +169,14 @@ type logGroup struct {
 	first uint64 // seq of the first entry (from the key)
 	atMs  int64
 	n     int
-	d     codec.Dec
+	d     dec
 }
 
 func readLogGroup(first uint64, v []byte) (logGroup, error) {
-	g := logGroup{first: first, d: codec.NewDec(v)}
-	g.d.Version(valueV1)
-	g.atMs, g.n = g.d.I64(), g.d.Count()
-	return g, g.d.Err()
+	g := logGroup{first: first, d: dec{b: v}}
+	g.d.version(valueV1)
+	g.atMs, g.n = g.d.i64(), g.d.count()
+	return g, g.d.err
 }
 
 func (g *logGroup) last() uint64 { return g.first + uint64(g.n) - 1 }
@@ -185,9 +184,9 @@ func (g *logGroup) last() uint64 { return g.first + uint64(g.n) - 1 }
 // next returns the next entry: its record and, in the CDR log, its event
 // answer (nil if none). withAnswer says which log it is.
 func (g *logGroup) next(withAnswer bool) (rec, answer []byte) {
-	rec = g.d.Bytes()
+	rec = g.d.bytes()
 	if withAnswer {
-		answer = g.d.Bytes()
+		answer = g.d.bytes()
 	}
 	return rec, answer
 }
@@ -207,7 +206,7 @@ func appendLogAnswer(dst []byte, a *charging.EventAnswer, c *charging.CDR) []byt
 		a.QuantityMicros != c.QuantityMicros || a.Unit != c.Unit || a.TransactionID != c.ID {
 		return appendEventAnswer(dst, a)
 	}
-	return codec.Enc(append(dst, valueAnswerFromCDR)).U64(a.Hash).I64(a.BalanceMicros).I64(a.Segments).Str(a.Encoding)
+	return enc(append(dst, valueAnswerFromCDR)).u64(a.Hash).i64(a.BalanceMicros).i64(a.Segments).str(a.Encoding)
 }
 
 // decodeLogAnswer reverses appendLogAnswer given the entry's CDR.
@@ -215,152 +214,152 @@ func decodeLogAnswer(b []byte, c *charging.CDR, a *charging.EventAnswer) error {
 	if len(b) == 0 || b[0] != valueAnswerFromCDR {
 		return decodeEventAnswer(b, a)
 	}
-	d := codec.NewDec(b[1:])
+	d := dec{b: b[1:]}
 	*a = charging.EventAnswer{EventID: c.EventID, Tenant: c.Tenant, At: c.EndedAt, AmountMicros: c.AmountMicros,
 		QuantityMicros: c.QuantityMicros, Unit: c.Unit, TransactionID: c.ID}
-	a.Hash, a.BalanceMicros, a.Segments, a.Encoding = d.U64(), d.I64(), d.I64(), d.Str()
-	return d.End()
+	a.Hash, a.BalanceMicros, a.Segments, a.Encoding = d.u64(), d.i64(), d.i64(), d.str()
+	return d.end()
 }
 
 func appendEventAnswer(dst []byte, a *charging.EventAnswer) []byte {
-	e := codec.Enc(append(dst, valueV1))
-	e = e.Str(a.EventID).Str(a.Tenant).U64(a.Hash).I64(a.At).I64(a.AmountMicros)
-	e = e.I64(a.QuantityMicros).Str(a.Unit).I64(a.BalanceMicros).Str(a.TransactionID)
-	return e.I64(a.Segments).Str(a.Encoding)
+	e := enc(append(dst, valueV1))
+	e = e.str(a.EventID).str(a.Tenant).u64(a.Hash).i64(a.At).i64(a.AmountMicros)
+	e = e.i64(a.QuantityMicros).str(a.Unit).i64(a.BalanceMicros).str(a.TransactionID)
+	return e.i64(a.Segments).str(a.Encoding)
 }
 
 func decodeEventAnswer(b []byte, a *charging.EventAnswer) error {
-	d := codec.NewDec(b)
-	d.Version(valueV1)
-	a.EventID, a.Tenant, a.Hash, a.At, a.AmountMicros = d.Str(), d.Str(), d.U64(), d.I64(), d.I64()
-	a.QuantityMicros, a.Unit, a.BalanceMicros, a.TransactionID = d.I64(), d.Str(), d.I64(), d.Str()
-	a.Segments, a.Encoding = d.I64(), d.Str()
-	return d.End()
+	d := dec{b: b}
+	d.version(valueV1)
+	a.EventID, a.Tenant, a.Hash, a.At, a.AmountMicros = d.str(), d.str(), d.u64(), d.i64(), d.i64()
+	a.QuantityMicros, a.Unit, a.BalanceMicros, a.TransactionID = d.i64(), d.str(), d.i64(), d.str()
+	a.Segments, a.Encoding = d.i64(), d.str()
+	return d.end()
 }
 
 func appendTopUp(dst []byte, t *charging.TopUpRecord) []byte {
-	e := codec.Enc(append(dst, valueV1))
-	e = e.Str(t.Tenant).Str(t.Reference).I64(t.AmountMicros).Str(t.Method).I64(t.At)
+	e := enc(append(dst, valueV1))
+	e = e.str(t.Tenant).str(t.Reference).i64(t.AmountMicros).str(t.Method).i64(t.At)
 	return appendTxBody(e, &t.Transaction)
 }
 
 func decodeTopUp(b []byte, t *charging.TopUpRecord) error {
-	d := codec.NewDec(b)
-	d.Version(valueV1)
-	t.Tenant, t.Reference, t.AmountMicros, t.Method, t.At = d.Str(), d.Str(), d.I64(), d.Str(), d.I64()
+	d := dec{b: b}
+	d.version(valueV1)
+	t.Tenant, t.Reference, t.AmountMicros, t.Method, t.At = d.str(), d.str(), d.i64(), d.str(), d.i64()
 	decodeTxBody(&d, &t.Transaction)
-	return d.End()
+	return d.end()
 }
 
 func appendNumber(dst []byte, n *charging.NumberState) []byte {
-	e := codec.Enc(append(dst, valueV1))
-	e = e.Str(n.Tenant).Str(n.Number).Str(n.Type).Strs(n.Capabilities)
-	e = e.I64(n.MonthlyFeeMicros).I64(n.SetupFeeMicros).I64(n.AddedAt).I32(n.AnchorDay)
-	return e.I64(n.NextRenewalAt).Str(n.Status).Boolean(n.Deleted)
+	e := enc(append(dst, valueV1))
+	e = e.str(n.Tenant).str(n.Number).str(n.Type).strs(n.Capabilities)
+	e = e.i64(n.MonthlyFeeMicros).i64(n.SetupFeeMicros).i64(n.AddedAt).i32(n.AnchorDay)
+	return e.i64(n.NextRenewalAt).str(n.Status).boolean(n.Deleted)
 }
 
 func decodeNumber(b []byte, n *charging.NumberState) error {
-	d := codec.NewDec(b)
-	d.Version(valueV1)
-	n.Tenant, n.Number, n.Type, n.Capabilities = d.Str(), d.Str(), d.Str(), d.Strs()
-	n.MonthlyFeeMicros, n.SetupFeeMicros, n.AddedAt, n.AnchorDay = d.I64(), d.I64(), d.I64(), d.I32()
-	n.NextRenewalAt, n.Status, n.Deleted = d.I64(), d.Str(), d.Boolean()
-	return d.End()
+	d := dec{b: b}
+	d.version(valueV1)
+	n.Tenant, n.Number, n.Type, n.Capabilities = d.str(), d.str(), d.str(), d.strs()
+	n.MonthlyFeeMicros, n.SetupFeeMicros, n.AddedAt, n.AnchorDay = d.i64(), d.i64(), d.i64(), d.i32()
+	n.NextRenewalAt, n.Status, n.Deleted = d.i64(), d.str(), d.boolean()
+	return d.end()
 }
 
 func appendTariff(dst []byte, t *charging.TariffRecord) []byte {
-	return codec.Enc(append(dst, valueV1)).Str(t.ID).I64(t.Version).Raw(t.Doc).I64(t.At)
+	return enc(append(dst, valueV1)).str(t.ID).i64(t.Version).raw(t.Doc).i64(t.At)
 }
 
 func decodeTariff(b []byte, t *charging.TariffRecord) error {
-	d := codec.NewDec(b)
-	d.Version(valueV1)
-	t.ID, t.Version = d.Str(), d.I64()
-	if doc := d.Bytes(); doc != nil {
+	d := dec{b: b}
+	d.version(valueV1)
+	t.ID, t.Version = d.str(), d.i64()
+	if doc := d.bytes(); doc != nil {
 		t.Doc = append([]byte(nil), doc...)
 	}
-	t.At = d.I64()
-	return d.End()
+	t.At = d.i64()
+	return d.end()
 }
 
 func appendKeyRecord(dst []byte, k *charging.KeyRecord) []byte {
-	e := codec.Enc(append(dst, valueV1))
-	e = e.Str(k.ID).Raw(k.Hash[:]).Str(k.Name).Str(k.Role).Str(k.Tenant)
-	return e.I64(k.CreatedAt).Boolean(k.Deleted)
+	e := enc(append(dst, valueV1))
+	e = e.str(k.ID).raw(k.Hash[:]).str(k.Name).str(k.Role).str(k.Tenant)
+	return e.i64(k.CreatedAt).boolean(k.Deleted)
 }
 
 func decodeKeyRecord(b []byte, k *charging.KeyRecord) error {
-	d := codec.NewDec(b)
-	d.Version(valueV1)
-	k.ID = d.Str()
-	if h := d.Bytes(); len(h) == len(k.Hash) {
+	d := dec{b: b}
+	d.version(valueV1)
+	k.ID = d.str()
+	if h := d.bytes(); len(h) == len(k.Hash) {
 		copy(k.Hash[:], h)
 	} else {
-		d.Fail()
+		d.fail()
 	}
-	k.Name, k.Role, k.Tenant, k.CreatedAt, k.Deleted = d.Str(), d.Str(), d.Str(), d.I64(), d.Boolean()
-	return d.End()
+	k.Name, k.Role, k.Tenant, k.CreatedAt, k.Deleted = d.str(), d.str(), d.str(), d.i64(), d.boolean()
+	return d.end()
 }
 
 func appendRole(dst []byte, r *charging.RoleRecord) []byte {
-	return codec.Enc(append(dst, valueV1)).Str(r.Tenant).Str(r.Name).Strs(r.Permissions)
+	return enc(append(dst, valueV1)).str(r.Tenant).str(r.Name).strs(r.Permissions)
 }
 
 func decodeRole(b []byte, r *charging.RoleRecord) error {
-	d := codec.NewDec(b)
-	d.Version(valueV1)
-	r.Tenant, r.Name, r.Permissions = d.Str(), d.Str(), d.Strs()
-	return d.End()
+	d := dec{b: b}
+	d.version(valueV1)
+	r.Tenant, r.Name, r.Permissions = d.str(), d.str(), d.strs()
+	return d.end()
 }
 
-func appendLine(e codec.Enc, l *charging.UsageLine) codec.Enc {
-	return e.Str(l.Item).I64(l.Count).I64(l.QuantityMicros).Str(l.Unit).I64(l.AmountMicros)
+func appendLine(e enc, l *charging.UsageLine) enc {
+	return e.str(l.Item).i64(l.Count).i64(l.QuantityMicros).str(l.Unit).i64(l.AmountMicros)
 }
 
-func decodeLine(d *codec.Dec, l *charging.UsageLine) {
-	l.Item, l.Count, l.QuantityMicros, l.Unit, l.AmountMicros = d.Str(), d.I64(), d.I64(), d.Str(), d.I64()
+func decodeLine(d *dec, l *charging.UsageLine) {
+	l.Item, l.Count, l.QuantityMicros, l.Unit, l.AmountMicros = d.str(), d.i64(), d.i64(), d.str(), d.i64()
 }
 
 func appendInvoice(dst []byte, v *charging.Invoice) []byte {
-	e := codec.Enc(append(dst, valueV1))
-	e = e.Str(v.Tenant).Str(v.Number).I32(v.Month).I64(v.IssuedAt).Str(v.Currency)
-	e = e.I64(v.OpeningMicros).I64(v.PaymentsMicros).U64(uint64(len(v.Lines)))
+	e := enc(append(dst, valueV1))
+	e = e.str(v.Tenant).str(v.Number).i32(v.Month).i64(v.IssuedAt).str(v.Currency)
+	e = e.i64(v.OpeningMicros).i64(v.PaymentsMicros).u64(uint64(len(v.Lines)))
 	for i := range v.Lines {
 		e = appendLine(e, &v.Lines[i])
 	}
-	return e.I64(v.TotalMicros).I64(v.ClosingMicros)
+	return e.i64(v.TotalMicros).i64(v.ClosingMicros)
 }
 
 func decodeInvoice(b []byte, v *charging.Invoice) error {
-	d := codec.NewDec(b)
-	d.Version(valueV1)
-	v.Tenant, v.Number, v.Month, v.IssuedAt, v.Currency = d.Str(), d.Str(), d.I32(), d.I64(), d.Str()
-	v.OpeningMicros, v.PaymentsMicros = d.I64(), d.I64()
-	if n := d.Count(); n > 0 {
+	d := dec{b: b}
+	d.version(valueV1)
+	v.Tenant, v.Number, v.Month, v.IssuedAt, v.Currency = d.str(), d.str(), d.i32(), d.i64(), d.str()
+	v.OpeningMicros, v.PaymentsMicros = d.i64(), d.i64()
+	if n := d.count(); n > 0 {
 		v.Lines = make([]charging.UsageLine, n)
 		for i := range v.Lines {
 			decodeLine(&d, &v.Lines[i])
 		}
 	}
-	v.TotalMicros, v.ClosingMicros = d.I64(), d.I64()
-	return d.End()
+	v.TotalMicros, v.ClosingMicros = d.i64(), d.i64()
+	return d.end()
 }
 
 // A usage value is one merge operand or a merged sum: count, quantity, amount
 // and unit. See usageMerger.
 func appendUsage(dst []byte, u *charging.UsageDelta) []byte {
-	return codec.Enc(append(dst, valueV1)).I64(u.Count).I64(u.QuantityMicros).I64(u.AmountMicros).Str(u.Unit)
+	return enc(append(dst, valueV1)).i64(u.Count).i64(u.QuantityMicros).i64(u.AmountMicros).str(u.Unit)
 }
 
 func decodeUsage(b []byte, l *charging.UsageLine) error {
-	d := codec.NewDec(b)
-	d.Version(valueV1)
-	l.Count, l.QuantityMicros, l.AmountMicros, l.Unit = d.I64(), d.I64(), d.I64(), d.Str()
-	return d.End()
+	d := dec{b: b}
+	d.version(valueV1)
+	l.Count, l.QuantityMicros, l.AmountMicros, l.Unit = d.i64(), d.i64(), d.i64(), d.str()
+	return d.end()
 }
 
 // Parked record values: valueV1 + parked-at ms + reason + the raw log record
 // (empty if it had already been pruned).
 func appendParked(dst []byte, atMs int64, reason string, rec []byte) []byte {
-	return codec.Enc(append(dst, valueV1)).I64(atMs).Str(reason).Raw(rec)
+	return enc(append(dst, valueV1)).i64(atMs).str(reason).raw(rec)
 }

@@ -7,7 +7,6 @@ import (
 
 	"github.com/cockroachdb/pebble/v2"
 	"github.com/salio/salio/charging"
-	"github.com/salio/salio/charging/codec"
 )
 
 // ParkedRecord is a log record the broker refused for good, kept for an
@@ -78,7 +77,7 @@ func (s *Store) Parked(logName string) ([]ParkedRecord, error) {
 	var out []ParkedRecord
 	err := s.scan(prefix, prefixEnd(prefix), false, func(k, v []byte) (bool, error) {
 		if len(k) != len(prefix)+8 {
-			return false, fmt.Errorf("%w: parked key %q", codec.ErrCorrupt, k)
+			return false, fmt.Errorf("%w: parked key %q", errCorrupt, k)
 		}
 		p, err := decodeParked(kind, v)
 		p.Log, p.Seq = logName, binary.BigEndian.Uint64(k[len(prefix):])
@@ -89,11 +88,11 @@ func (s *Store) Parked(logName string) ([]ParkedRecord, error) {
 }
 
 func decodeParked(kind byte, v []byte) (ParkedRecord, error) {
-	d := codec.NewDec(v)
-	d.Version(valueV1)
-	p := ParkedRecord{ParkedAt: d.I64(), Reason: d.Str()}
-	rec := d.Bytes()
-	if err := d.End(); err != nil || len(rec) == 0 {
+	d := dec{b: v}
+	d.version(valueV1)
+	p := ParkedRecord{ParkedAt: d.i64(), Reason: d.str()}
+	rec := d.bytes()
+	if err := d.end(); err != nil || len(rec) == 0 {
 		return p, err
 	}
 	if kind == kindCDRLog {

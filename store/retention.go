@@ -6,7 +6,6 @@ import (
 	"time"
 
 	"github.com/cockroachdb/pebble/v2"
-	"github.com/salio/salio/charging/codec"
 )
 
 // retentionLoop prunes the logs every RetentionCheckInterval.
@@ -83,7 +82,7 @@ func (s *Store) pruneLog(kind byte, limit uint64, cutoffMs int64) (int, error) {
 	n := 0
 	err := s.scan([]byte{kind}, appendLogKey(nil, kind, limit+1), false, func(k, v []byte) (bool, error) {
 		if len(k) != 9 {
-			return false, fmt.Errorf("%w: log key %q", codec.ErrCorrupt, k)
+			return false, fmt.Errorf("%w: log key %q", errCorrupt, k)
 		}
 		lg, err := readLogGroup(binary.BigEndian.Uint64(k[1:]), v)
 		if err != nil || lg.atMs >= cutoffMs || lg.last() > limit {

@@ -10,7 +10,6 @@ import (
 
 	"github.com/cockroachdb/pebble/v2"
 	"github.com/salio/salio/charging"
-	"github.com/salio/salio/charging/codec"
 )
 
 // formatVersion is the key-layout version stored at keyFormat. Open refuses a
@@ -227,7 +226,7 @@ func (s *Store) getUint(key []byte) (uint64, error) {
 		return 0, err
 	}
 	if len(v) != 8 {
-		return 0, fmt.Errorf("%w: meta key %q", codec.ErrCorrupt, key)
+		return 0, fmt.Errorf("%w: meta key %q", errCorrupt, key)
 	}
 	return binary.BigEndian.Uint64(v), nil
 }
