@@ -177,8 +177,11 @@ func (e *Engine) nowMs() int64 { return e.clock.Now().UnixMilli() }
 // one-letter kind prefix. Ids never repeat across restarts because the store
 // increments the epoch at every open.
 func (e *Engine) appendID(dst []byte, prefix byte) []byte {
-	return appendIDNumber(dst, prefix, e.idEpoch<<40|e.idCounter.Add(1))
+	return appendIDNumber(dst, prefix, e.nextIDNumber())
 }
+
+// nextIDNumber is the number of the next id: unique across restarts (epoch).
+func (e *Engine) nextIDNumber() uint64 { return e.idEpoch<<40 | e.idCounter.Add(1) }
 
 func appendIDNumber(dst []byte, prefix byte, n uint64) []byte {
 	return strconv.AppendUint(append(dst, prefix), n, 36)
@@ -198,7 +201,11 @@ func idNumber(prefix byte, id string) (uint64, error) {
 
 // id mints an id in the shard's arena (no allocation per id); the shard lock is held.
 func (o *op) id(prefix byte) string {
-	return o.sh.IDs.String(o.e.appendID(o.sh.IDs.Bytes(16), prefix))
+	return o.idOf(prefix, o.e.nextIDNumber())
+}
+
+func (o *op) idOf(prefix byte, n uint64) string {
+	return o.sh.IDs.String(appendIDNumber(o.sh.IDs.Bytes(16), prefix, n))
 }
 
 // lockWallet locks tenant's shard and returns the wallet, or ErrNotFound with

@@ -1,8 +1,6 @@
 package charging
 
 import (
-	"fmt"
-
 	"github.com/salio/salio/reservation"
 )
 
@@ -43,16 +41,13 @@ func codeOf(names []string, s string) uint8 {
 	return 0
 }
 
-func packEvent(a *EventAnswer) (eventRecord, error) {
-	n, err := idNumber('t', a.TransactionID)
-	if err != nil {
-		return eventRecord{}, fmt.Errorf("event %s: transaction id: %w", a.EventID, err)
-	}
+// packEvent packs a; txNum is the number of its transaction id.
+func packEvent(a *EventAnswer, txNum uint64) eventRecord {
 	return eventRecord{
 		hash: a.Hash, amountMicros: a.AmountMicros, quantityMicros: a.QuantityMicros,
-		balanceMicros: a.BalanceMicros, txNum: n, segments: int32(a.Segments),
+		balanceMicros: a.BalanceMicros, txNum: txNum, segments: int32(a.Segments),
 		unit: codeOf(unitNames[:], a.Unit), encoding: codeOf(encodingNames[:], a.Encoding),
-	}, nil
+	}
 }
 
 func (r *eventRecord) answer(tenant, eventID string, atMs int64) EventAnswer {
@@ -67,20 +62,15 @@ func (r *eventRecord) answer(tenant, eventID string, atMs int64) EventAnswer {
 // shard's memo. Past MaxIdempotencyRecords (spread evenly over the shards)
 // the shard's oldest records are forgotten early and counted: memory stays
 // bounded whatever the event rate. The shard is locked.
-func (e *Engine) rememberEvent(sh *reservation.Shard[wallet], w *wallet, a *EventAnswer) error {
-	rec, err := packEvent(a)
-	if err != nil {
-		return err
-	}
+func (e *Engine) rememberEvent(sh *reservation.Shard[wallet], w *wallet, a *EventAnswer, txNum uint64) {
 	m := &e.events[sh.ID()]
-	m.Add(w.memoOwner, a.EventID, a.At, rec)
+	m.Add(w.memoOwner, a.EventID, a.At, packEvent(a, txNum))
 	e.idemCount.Add(1)
 	for limit := max(1, e.cfg.MaxIdempotencyRecords/len(e.events)); m.Len() > limit; {
 		m.PopOldest()
 		e.idemCount.Add(-1)
 		e.evictions.Add(1)
 	}
-	return nil
 }
 
 // forgetEvents drops a shard's event records past retention. The shard is locked.

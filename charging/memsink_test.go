@@ -1,10 +1,11 @@
 package charging
 
 import (
-	"github.com/salio/salio/tariff"
 	"sort"
 	"sync"
 	"time"
+
+	"github.com/salio/salio/tariff"
 )
 
 // memSink records every effect in memory and answers Reader queries from it:

@@ -95,7 +95,12 @@ func (r restorer) RestoreEvent(a EventAnswer) error {
 	var err error
 	werr := r.withWallet(a.Tenant, "event "+a.EventID, func(sh *reservation.Shard[wallet], w *wallet) {
 		if _, _, ok := r.e.events[sh.ID()].Get(w.memoOwner, a.EventID); !ok {
-			err = r.e.rememberEvent(sh, w, &a)
+			var n uint64
+			if n, err = idNumber('t', a.TransactionID); err != nil {
+				err = fmt.Errorf("event %s: transaction id: %w", a.EventID, err)
+				return
+			}
+			r.e.rememberEvent(sh, w, &a, n)
 		}
 	})
 	return errors.Join(werr, err)

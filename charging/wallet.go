@@ -77,6 +77,9 @@ type op struct {
 	w   *wallet
 	now int64 // ms
 	fx  *effectBuf
+	// txNum is the number of the last transaction id minted (nextTx): an
+	// event's memo record keeps the number, not the string.
+	txNum uint64
 }
 
 func (e *Engine) newOp(sh *reservation.Shard[wallet], w *wallet) *op {
@@ -252,8 +255,9 @@ func (w *wallet) pendingRecharge(nowMs int64) string {
 // nextTx fills a transaction with the wallet's next sequence number.
 func (o *op) nextTx(tx *Transaction, typ, service, item string, amountMicros int64) *Transaction {
 	o.w.TxSeq++
+	o.txNum = o.e.nextIDNumber()
 	*tx = Transaction{
-		ID: o.id('t'), Tenant: o.w.Tenant, Seq: o.w.TxSeq, Type: typ, Service: service, Item: item,
+		ID: o.idOf('t', o.txNum), Tenant: o.w.Tenant, Seq: o.w.TxSeq, Type: typ, Service: service, Item: item,
 		AmountMicros: amountMicros, BalanceAfterMicros: o.w.BalanceMicros, CreatedAt: o.now,
 	}
 	return tx
