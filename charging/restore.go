@@ -65,10 +65,7 @@ func (r restorer) RestoreSession(ss SessionState) error {
 			sh.Forget.Push(reservation.Timer{AtMs: s.ClosedAt + ret, Kind: reservation.TimerForgetSession, Tenant: s.Tenant, Key: s.ID})
 			return
 		}
-		if w.open == nil {
-			w.open = make(map[string]*SessionState)
-		}
-		w.open[s.ID] = s
+		w.open.put(s)
 		sh.Timers.Push(reservation.Timer{AtMs: s.ExpiresAt, Kind: reservation.TimerSessionExpiry, Tenant: s.Tenant, Key: s.ID})
 	})
 }
@@ -142,7 +139,7 @@ func (e *Engine) verifyRecovered() error {
 		var bad error
 		sh.Range(func(tenant string, w *wallet) bool {
 			var sum int64
-			for _, s := range w.open {
+			for s := range w.open.all() {
 				sum += s.Reserved
 			}
 			if sum != w.ReservedMicros || w.LifetimeSpendMicros < 0 {

@@ -358,10 +358,10 @@ func checkMoney(t testing.TB, e *Engine, sink *memSink) {
 				}
 			}
 			var committed int64
-			ids := make([]string, 0, len(w.open))
-			for id, s := range w.open {
+			ids := make([]string, 0, w.open.len())
+			for s := range w.open.all() {
 				committed += s.Charged
-				ids = append(ids, id)
+				ids = append(ids, s.ID)
 			}
 			sort.Strings(ids)
 			if w.BalanceMicros != txSum-committed {

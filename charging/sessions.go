@@ -34,7 +34,7 @@ func (e *Engine) StartSession(r StartRequest) (SessionReply, bool, error) {
 		sh.Unlock()
 		return e.replayStart(s, r.Tenant, hash)
 	}
-	if w.MaxConcurrentSessions > 0 && len(w.open) >= int(w.MaxConcurrentSessions) {
+	if w.MaxConcurrentSessions > 0 && w.open.len() >= int(w.MaxConcurrentSessions) {
 		sh.Unlock()
 		e.stats.deny("too_many_sessions")
 		return SessionReply{}, false, &MessageError{Err: ErrTooManySessions, Msg: "max_concurrent_sessions reached"}
@@ -48,10 +48,7 @@ func (e *Engine) StartSession(r StartRequest) (SessionReply, bool, error) {
 		o.abort() // another tenant took this id a moment ago
 		return SessionReply{}, false, conflict("session " + s.ID + " exists")
 	}
-	if w.open == nil {
-		w.open = make(map[string]*SessionState)
-	}
-	w.open[s.ID] = s
+	w.open.put(s)
 	o.reserve(s.Reserved)
 	sh.Timers.Push(reservation.Timer{AtMs: s.ExpiresAt, Kind: reservation.TimerSessionExpiry, Tenant: s.Tenant, Key: s.ID})
 	o.fx.Session = s
@@ -378,7 +375,7 @@ func (e *Engine) StopSession(id string, r StopRequest) (SessionReply, bool, erro
 func (o *op) closeSession(s *SessionState, termination string) {
 	e, w := o.e, o.w
 	assert(s.Reserved == 0, "closing a session that still holds a reservation")
-	delete(w.open, s.ID)
+	w.open.remove(s)
 	s.Closed, s.ClosedAt, s.Termination, s.Granted = true, o.now, termination, 0
 	item := sessionItem(s)
 	billed := s.Rate.Billed(s.UsedSeconds)

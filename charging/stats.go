@@ -71,7 +71,7 @@ func (e *Engine) Stats() EngineStats {
 		sh.Lock()
 		sh.Range(func(_ string, w *wallet) bool {
 			st.Wallets++
-			st.OpenSessions += int64(len(w.open))
+			st.OpenSessions += int64(w.open.len())
 			st.ReservedMicros += w.ReservedMicros
 			st.WalletsByStatus[w.status(now)]++
 			return true

@@ -179,7 +179,7 @@ func (e *Engine) view(w *wallet) WalletView {
 			Enabled: w.AutoRechargeEnabled, ThresholdMicros: w.AutoRechargeThreshold, AmountMicros: w.AutoRechargeAmount,
 			Method: w.AutoRechargeMethod, PendingReference: w.pendingRecharge(now),
 		},
-		OpenSessions: int64(len(w.open)), MonthToDateSpendMicros: month,
+		OpenSessions: int64(w.open.len()), MonthToDateSpendMicros: month,
 	}
 }
 

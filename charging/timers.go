@@ -78,7 +78,7 @@ func (e *Engine) fire(sh *reservation.Shard[wallet], t reservation.Timer, now in
 	defer o.release()
 	switch t.Kind {
 	case reservation.TimerSessionExpiry:
-		s := w.open[t.Key]
+		s := w.open.get(t.Key)
 		if s == nil {
 			return nil
 		}

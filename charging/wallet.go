@@ -13,9 +13,9 @@ import (
 type wallet struct {
 	WalletState
 	tariff    *tariffEntry
-	memoOwner uint32                   // the wallet's number in its shard's event memo
-	open      map[string]*SessionState // open sessions of this wallet
-	topups    map[string]*TopUpRecord  // top-up idempotency records within retention
+	memoOwner uint32                  // the wallet's number in its shard's event memo
+	open      openSessions            // open sessions of this wallet
+	topups    map[string]*TopUpRecord // top-up idempotency records within retention
 	numbers   map[string]*NumberState
 }
 
@@ -274,7 +274,7 @@ func (o *op) usage(item string, count, quantityMicros, amountMicros int64, unit 
 func (w *wallet) check() {
 	assert(w.ReservedMicros >= 0, "reserved below zero")
 	var sum int64
-	for _, s := range w.open {
+	for s := range w.open.all() {
 		assert(s.Reserved >= 0, "session reservation below zero")
 		sum += s.Reserved
 	}
