@@ -97,7 +97,7 @@ func New(cfg Config) (*Engine, error) {
 		reader:   cfg.Reader,
 		log:      cfg.Logger,
 		wallets:  reservation.NewTable[wallet](cfg.Shards),
-		sessions: reservation.NewIndex[*SessionState](cfg.Shards),
+		sessions: reservation.NewIndex(cfg.Shards, func(s *SessionState) string { return s.ID }),
 		idEpoch:  cfg.IDEpoch,
 		stop:     make(chan struct{}),
 	}
