@@ -96,7 +96,7 @@ func New(cfg Config) (*Engine, error) {
 		sink:     cfg.Sink,
 		reader:   cfg.Reader,
 		log:      cfg.Logger,
-		wallets:  reservation.NewTable[wallet](cfg.Shards),
+		wallets:  reservation.NewTable(cfg.Shards, func(w *wallet) string { return w.Tenant }),
 		sessions: reservation.NewIndex(cfg.Shards, func(s *SessionState) string { return s.ID }),
 		idEpoch:  cfg.IDEpoch,
 		stop:     make(chan struct{}),

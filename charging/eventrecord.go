@@ -92,5 +92,5 @@ func (e *Engine) putWallet(sh *reservation.Shard[wallet], w *wallet) {
 	m := &e.events[sh.ID()]
 	w.memoOwner = m.nextOwner
 	m.nextOwner++
-	sh.Put(w.Tenant, w)
+	sh.Put(w)
 }

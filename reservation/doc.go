@@ -2,7 +2,7 @@
 //
 // Wallets live in a Table split into a power-of-two number of shards chosen by
 // a hash of the tenant id; each shard has its own mutex, its own timer heap and
-// its own map, so unrelated tenants never contend and a shard's timers are
+// its own hash table, so unrelated tenants never contend and a shard's timers are
 // processed under the same lock as its wallets. The wallet type itself is the
 // caller's (package charging defines the rules); this package supplies the
 // mechanisms every rule depends on:
@@ -10,6 +10,9 @@
 //   - Table: sharded lock table of wallets (Lock/Unlock by tenant, Range).
 //   - Index: a sharded map from a global id (a session id) to a value, for
 //     requests that name a session but not its tenant.
+//   - Both keep, per shard, an open-addressing table of (hash, value) whose
+//     values know their own id (hashtable.go) instead of a map[string]V: one
+//     cache miss per lookup fewer than a Go map's three in tables of millions.
 //   - Timers: a min-heap of deadlines per shard (session expiry, grace windows,
 //     renewals) driven by an injected clock, never a goroutine or
 //     time.AfterFunc per item; Queue: a block FIFO for the deadlines that

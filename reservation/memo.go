@@ -259,9 +259,7 @@ func (x *posIndex) del(key uint64) {
 		}
 	}
 	for j := (i + 1) & mask; x.slots[j].key != 0; j = (j + 1) & mask {
-		home := x.slots[j].key & mask
-		// Move slot j into the hole at i unless its home lies in (i, j].
-		if (j > i && (home <= i || home > j)) || (j < i && home <= i && home > j) {
+		if fillsHole(x.slots[j].key&mask, i, j) {
 			x.slots[i] = x.slots[j]
 			i = j
 		}

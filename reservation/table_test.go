@@ -55,7 +55,7 @@ func TestIndexAgainstMap(t *testing.T) {
 			}
 			for i := range x.shards {
 				s := &x.shards[i]
-				require.LessOrEqual(t, 2*s.n, len(s.slots), "shard %d over load 1/2", i)
+				require.LessOrEqual(t, 2*s.t.n, len(s.t.slots), "shard %d over load 1/2", i)
 			}
 		}
 	}
