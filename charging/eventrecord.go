@@ -89,6 +89,7 @@ func (e *Engine) forgetEvents(sh *reservation.Shard[wallet], nowMs int64) {
 // putWallet adds a new wallet to its locked shard and numbers it for the
 // shard's event memo.
 func (e *Engine) putWallet(sh *reservation.Shard[wallet], w *wallet) {
+	w.inlineTenant()
 	m := &e.events[sh.ID()]
 	w.memoOwner = m.nextOwner
 	m.nextOwner++
