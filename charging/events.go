@@ -184,11 +184,16 @@ func (e *Engine) applyEvent(r *EventRequest) (*Commit, EventAnswer, bool, error)
 	if err != nil {
 		return nil, EventAnswer{}, false, err
 	}
-	sh, w, err := e.lockWallet(r.Tenant)
-	if err != nil {
-		return nil, EventAnswer{}, false, err
+	sh := e.wallets.ShardOf(r.Tenant)
+	sh.Lock()
+	memo := &e.events[sh.ID()]
+	probe := memo.Probe(r.EventID) // in flight while the wallet is found
+	w := sh.Get(r.Tenant)
+	if w == nil {
+		sh.Unlock()
+		return nil, EventAnswer{}, false, notFound("tenant")
 	}
-	if prev, atMs, ok := e.events[sh.ID()].Get(w.memoOwner, r.EventID); ok {
+	if prev, atMs, ok := memo.GetProbed(w.memoOwner, r.EventID, probe); ok {
 		sh.Unlock()
 		if prev.hash != p.hash {
 			return nil, EventAnswer{}, false, conflict("event_id " + r.EventID + " was used with another payload")

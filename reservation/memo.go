@@ -13,6 +13,11 @@ const memoMinCap = 64
 // lookup hashes the key and probes a map of uint64; adding appends to the
 // ring and copies the key into a block arena; expiry pops the ring's front.
 //
+// The index is keyed by the key's hash alone, not the owner's: a caller can
+// then Probe it before it has found the owner (a wallet, itself a cache miss
+// away), and the two misses overlap. Entries of one key under several owners
+// share a chain, which Get walks.
+//
 // Nothing in the ring, the index or the arena is a pointer, so the garbage
 // collector never scans them: a day of records (millions) costs the GC
 // nothing. V must hold no pointers either (strings included), or it loses
@@ -26,9 +31,9 @@ type Memo[V any] struct {
 	next  int64          // position the next entry takes
 	keys  keyArena
 
-	// Hash, when set, replaces the hash of (owner, key): tests use it to
-	// make keys collide.
-	Hash func(owner uint32, key string) uint64
+	// Hash, when set, replaces the hash of a key: tests use it to make keys
+	// collide.
+	Hash func(key string) uint64
 }
 
 type memoEntry[V any] struct {
@@ -44,12 +49,12 @@ type memoEntry[V any] struct {
 // hash is never 0 (posIndex's empty slot). Its low bits pick the index slot,
 // so none is forced (h|1 gave every key an odd home: 1.8 probes per absent
 // key at load 1/2 instead of 1.5).
-func (m *Memo[V]) hash(owner uint32, key string) uint64 {
+func (m *Memo[V]) hash(key string) uint64 {
 	var h uint64
 	if m.Hash != nil {
-		h = m.Hash(owner, key)
+		h = m.Hash(key)
 	} else {
-		h = maphash.String(seed, key) ^ (uint64(owner) * 0x9E3779B97F4A7C15)
+		h = maphash.String(seed, key)
 	}
 	if h == 0 {
 		h = 1
@@ -59,12 +64,35 @@ func (m *Memo[V]) hash(owner uint32, key string) uint64 {
 
 func (m *Memo[V]) at(pos int64) *memoEntry[V] { return &m.ring[pos&int64(len(m.ring)-1)] }
 
+// MemoProbe is a key's hash and the first word of its home slot in a Memo's
+// index, read by Probe.
+type MemoProbe struct {
+	hash, home uint64
+}
+
+// Probe reads key's home slot in the index. A caller that probes before it
+// looks up the owner lets the two cache misses overlap: the CPU issues the
+// owner's loads while the slot's is in flight, since nothing waits for it
+// until GetProbed.
+func (m *Memo[V]) Probe(key string) MemoProbe {
+	h := m.hash(key)
+	if m.index.n == 0 {
+		return MemoProbe{hash: h}
+	}
+	return MemoProbe{hash: h, home: m.index.slots[h&uint64(len(m.index.slots)-1)].key}
+}
+
 // Get returns the value remembered for (owner, key) and when it was added.
 func (m *Memo[V]) Get(owner uint32, key string) (v *V, atMs int64, ok bool) {
-	if m.next == m.first {
+	return m.GetProbed(owner, key, m.Probe(key))
+}
+
+// GetProbed is Get with the key's Probe, taken under the same lock.
+func (m *Memo[V]) GetProbed(owner uint32, key string, p MemoProbe) (v *V, atMs int64, ok bool) {
+	if m.next == m.first || p.home == 0 { // an empty home slot: no entry has this hash
 		return nil, 0, false
 	}
-	pos, ok := m.index.get(m.hash(owner, key))
+	pos, ok := m.index.get(p.hash)
 	for ok && pos >= m.first {
 		e := m.at(pos)
 		if e.owner == owner && string(m.keys.bytes(e.keyOff, e.keyLen)) == key {
@@ -83,7 +111,7 @@ func (m *Memo[V]) Add(owner uint32, key string, atMs int64, v V) {
 	if m.next-m.first == int64(len(m.ring)) {
 		m.resize(max(memoMinCap, 2*len(m.ring)))
 	}
-	h := m.hash(owner, key)
+	h := m.hash(key)
 	older, ok := m.index.swap(h, m.next)
 	if !ok || older < m.first {
 		older = -1
