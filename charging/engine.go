@@ -43,7 +43,7 @@ type Engine struct {
 	log      *slog.Logger
 	wallets  *reservation.Table[wallet]
 	sessions *reservation.Index[*SessionState]
-	events   []eventMemo // per wallet shard, under its lock: event idempotency
+	shards   []shardState // per wallet shard, under its lock
 	tariffs  tariffRegistry
 	access   accessRegistry
 
@@ -53,8 +53,8 @@ type Engine struct {
 	failed    atomic.Pointer[error]
 	ready     atomic.Bool
 	stats     counters
-	idemCount atomic.Int64 // retained idempotency records (events, top-ups, closed sessions)
-	evictions atomic.Int64 // event records forgotten early: MaxIdempotencyRecords reached
+	idemCount atomic.Int64 // retained idempotency records of top-ups and closed sessions (events: Σ memo lengths)
+	evictions atomic.Int64 // top-up and closed-session records forgotten early: MaxIdempotencyRecords reached (events: per shard)
 
 	lastMonth     int32       // yyyymm of the last month-close pass (timer goroutine only)
 	closingMonths atomic.Bool // a month-close pass is running
@@ -101,7 +101,7 @@ func New(cfg Config) (*Engine, error) {
 		idEpoch:  cfg.IDEpoch,
 		stop:     make(chan struct{}),
 	}
-	e.events = make([]eventMemo, e.wallets.Len())
+	e.shards = make([]shardState, e.wallets.Len())
 	e.tariffs.init()
 	e.access.init()
 	return e, nil
@@ -173,21 +173,18 @@ func (e *Engine) wait(c *Commit) error {
 
 func (e *Engine) nowMs() int64 { return e.clock.Now().UnixMilli() }
 
-// appendID appends a process-unique id: base-36 of epoch<<40 | counter, with a
-// one-letter kind prefix. Ids never repeat across restarts because the store
-// increments the epoch at every open.
-func (e *Engine) appendID(dst []byte, prefix byte) []byte {
-	return appendIDNumber(dst, prefix, e.nextIDNumber())
-}
-
-// nextIDNumber is the number of the next id: unique across restarts (epoch).
-func (e *Engine) nextIDNumber() uint64 { return e.idEpoch<<40 | e.idCounter.Add(1) }
+// Ids are process-unique: base-36 of epoch<<40 | counter, with a one-letter
+// kind prefix. They never repeat across restarts because the store increments
+// the epoch at every open. Each shard takes the counter idBlock numbers at a
+// time (op.nextIDNumber): a shared counter bumped on every request would
+// bounce its cache line between the cores. Ids are unique, not ordered.
+const idBlock = 1024
 
 func appendIDNumber(dst []byte, prefix byte, n uint64) []byte {
 	return strconv.AppendUint(append(dst, prefix), n, 36)
 }
 
-// idNumber is the number of an id appendID made with prefix.
+// idNumber is the number of an id minted with prefix (op.id).
 func idNumber(prefix byte, id string) (uint64, error) {
 	if len(id) < 2 || id[0] != prefix {
 		return 0, fmt.Errorf("%q is not a %c id", id, prefix)
@@ -201,7 +198,19 @@ func idNumber(prefix byte, id string) (uint64, error) {
 
 // id mints an id in the shard's arena (no allocation per id); the shard lock is held.
 func (o *op) id(prefix byte) string {
-	return o.idOf(prefix, o.e.nextIDNumber())
+	return o.idOf(prefix, o.nextIDNumber())
+}
+
+// nextIDNumber is the number of the next id, from the shard's block.
+func (o *op) nextIDNumber() uint64 {
+	st := &o.e.shards[o.sh.ID()]
+	if st.idNext == st.idEnd {
+		end := o.e.idCounter.Add(idBlock)
+		st.idNext, st.idEnd = end-idBlock+1, end+1
+	}
+	n := st.idNext
+	st.idNext++
+	return o.e.idEpoch<<40 | n
 }
 
 func (o *op) idOf(prefix byte, n uint64) string {

@@ -14,17 +14,10 @@ type eventRecord struct {
 	amountMicros   int64
 	quantityMicros int64
 	balanceMicros  int64
-	txNum          uint64 // the transaction id's number: ids are 't' + base 36 (Engine.appendID)
+	txNum          uint64 // the transaction id's number: ids are 't' + base 36 (op.id)
 	segments       int32
 	unit           uint8
 	encoding       uint8
-}
-
-// eventMemo is one shard's event records and the numbers it gives its
-// wallets (a wallet's memo owner id).
-type eventMemo struct {
-	reservation.Memo[eventRecord]
-	nextOwner uint32
 }
 
 var (
@@ -63,26 +56,24 @@ func (r *eventRecord) answer(tenant, eventID string, atMs int64) EventAnswer {
 // the shard's oldest records are forgotten early and counted: memory stays
 // bounded whatever the event rate. The shard is locked.
 func (e *Engine) rememberEvent(sh *reservation.Shard[wallet], w *wallet, a *EventAnswer, txNum uint64) {
-	m := &e.events[sh.ID()]
+	st := &e.shards[sh.ID()]
+	m := &st.events
 	m.Add(w.memoOwner, a.EventID, a.At, packEvent(a, txNum))
-	e.idemCount.Add(1)
-	for limit := max(1, e.cfg.MaxIdempotencyRecords/len(e.events)); m.Len() > limit; {
+	for limit := max(1, e.cfg.MaxIdempotencyRecords/len(e.shards)); m.Len() > limit; {
 		m.PopOldest()
-		e.idemCount.Add(-1)
-		e.evictions.Add(1)
+		st.evictions++
 	}
 }
 
 // forgetEvents drops a shard's event records past retention. The shard is locked.
 func (e *Engine) forgetEvents(sh *reservation.Shard[wallet], nowMs int64) {
-	m := &e.events[sh.ID()]
+	m := &e.shards[sh.ID()].events
 	for {
 		_, _, atMs, ok := m.Oldest()
 		if !ok || atMs+e.cfg.Retention.Milliseconds() > nowMs {
 			return
 		}
 		m.PopOldest()
-		e.idemCount.Add(-1)
 	}
 }
 
@@ -90,8 +81,8 @@ func (e *Engine) forgetEvents(sh *reservation.Shard[wallet], nowMs int64) {
 // shard's event memo.
 func (e *Engine) putWallet(sh *reservation.Shard[wallet], w *wallet) {
 	w.inlineTenant()
-	m := &e.events[sh.ID()]
-	w.memoOwner = m.nextOwner
-	m.nextOwner++
+	st := &e.shards[sh.ID()]
+	w.memoOwner = st.nextOwner
+	st.nextOwner++
 	sh.Put(w)
 }

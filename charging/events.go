@@ -186,7 +186,7 @@ func (e *Engine) applyEvent(r *EventRequest) (*Commit, EventAnswer, bool, error)
 	}
 	sh := e.wallets.ShardOf(r.Tenant)
 	sh.Lock()
-	memo := &e.events[sh.ID()]
+	memo := &e.shards[sh.ID()].events
 	probe := memo.Probe(r.EventID) // in flight while the wallet is found
 	w := sh.Get(r.Tenant)
 	if w == nil {
@@ -242,7 +242,7 @@ func (o *op) chargeEvent(r *EventRequest, p *preparedEvent) (EventAnswer, error)
 	}
 	o.fx.Event = ans
 	e.rememberEvent(o.sh, w, ans, o.txNum)
-	e.stats.eventsCharged.Add(1)
+	e.shards[o.sh.ID()].eventsCharged++
 	return *ans, nil
 }
 

@@ -48,8 +48,8 @@ func TestIdempotencyRecordsBounded(t *testing.T) {
 	}
 	st := e.Stats()
 	events := int64(0)
-	for i := range e.events {
-		events += int64(e.events[i].Len())
+	for i := range e.shards {
+		events += int64(e.shards[i].events.Len())
 	}
 	if events > 40 || st.IdempotencyEvictions != n-events {
 		t.Fatalf("%d event records held (cap 40), %d evicted, want %d", events, st.IdempotencyEvictions, n-events)

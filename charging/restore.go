@@ -91,7 +91,7 @@ func (r restorer) RestoreNumber(ns NumberState) error {
 func (r restorer) RestoreEvent(a EventAnswer) error {
 	var err error
 	werr := r.withWallet(a.Tenant, "event "+a.EventID, func(sh *reservation.Shard[wallet], w *wallet) {
-		if _, _, ok := r.e.events[sh.ID()].Get(w.memoOwner, a.EventID); !ok {
+		if _, _, ok := r.e.shards[sh.ID()].events.Get(w.memoOwner, a.EventID); !ok {
 			var n uint64
 			if n, err = idNumber('t', a.TransactionID); err != nil {
 				err = fmt.Errorf("event %s: transaction id: %w", a.EventID, err)

@@ -53,7 +53,7 @@ func (e *Engine) StartSession(r StartRequest) (SessionReply, bool, error) {
 	sh.Timers.Push(reservation.Timer{AtMs: s.ExpiresAt, Kind: reservation.TimerSessionExpiry, Tenant: s.Tenant, Key: s.ID})
 	o.fx.Session = s
 	rep := s.reply(s.StartAnswer)
-	e.stats.grants.Add(1)
+	e.shards[sh.ID()].grants++
 	if err := e.wait(o.submit()); err != nil {
 		return SessionReply{}, false, err
 	}
@@ -263,7 +263,7 @@ func (e *Engine) UpdateSession(id string, r UpdateRequest) (SessionReply, bool, 
 	o.fx.Session = s
 	rep = s.reply(s.LastAnswer)
 	if g > 0 {
-		e.stats.grants.Add(1)
+		e.shards[sh.ID()].grants++
 	} else {
 		e.stats.deny(term)
 	}

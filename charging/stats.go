@@ -4,14 +4,12 @@ import "sync/atomic"
 
 // counters are the engine's monotonic counters, updated lock-free.
 type counters struct {
-	grants                  atomic.Int64
 	deniedInsufficientFunds atomic.Int64
 	deniedBlocked           atomic.Int64
 	deniedTooManySessions   atomic.Int64
 	deniedGraceExpired      atomic.Int64
 	expiries                atomic.Int64
 	replays                 atomic.Int64
-	eventsCharged           atomic.Int64
 }
 
 func (c *counters) deny(reason string) {
@@ -51,7 +49,6 @@ type EngineStats struct {
 func (e *Engine) Stats() EngineStats {
 	st := EngineStats{
 		WalletsByStatus: map[string]int64{StatusOK: 0, StatusLow: 0, StatusGrace: 0, StatusBlocked: 0},
-		Grants:          e.stats.grants.Load(),
 		Denials: map[string]int64{
 			"insufficient_funds": e.stats.deniedInsufficientFunds.Load(),
 			"blocked":            e.stats.deniedBlocked.Load(),
@@ -60,7 +57,6 @@ func (e *Engine) Stats() EngineStats {
 		},
 		Expiries:             e.stats.expiries.Load(),
 		Replays:              e.stats.replays.Load(),
-		EventsCharged:        e.stats.eventsCharged.Load(),
 		IdempotencyRecords:   e.idemCount.Load(),
 		IdempotencyEvictions: e.evictions.Load(),
 		Failed:               e.failed.Load() != nil,
@@ -69,6 +65,11 @@ func (e *Engine) Stats() EngineStats {
 	for i := 0; i < e.wallets.Len(); i++ {
 		sh := e.wallets.Shard(i)
 		sh.Lock()
+		ss := &e.shards[i]
+		st.EventsCharged += ss.eventsCharged
+		st.Grants += ss.grants
+		st.IdempotencyRecords += int64(ss.events.Len())
+		st.IdempotencyEvictions += ss.evictions
 		sh.Range(func(_ string, w *wallet) bool {
 			st.Wallets++
 			st.OpenSessions += int64(w.open.len())

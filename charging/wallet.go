@@ -273,7 +273,7 @@ func (w *wallet) pendingRecharge(nowMs int64) string {
 // nextTx fills a transaction with the wallet's next sequence number.
 func (o *op) nextTx(tx *Transaction, typ, service, item string, amountMicros int64) *Transaction {
 	o.w.TxSeq++
-	o.txNum = o.e.nextIDNumber()
+	o.txNum = o.nextIDNumber()
 	*tx = Transaction{
 		ID: o.idOf('t', o.txNum), Tenant: o.w.Tenant, Seq: o.w.TxSeq, Type: typ, Service: service, Item: item,
 		AmountMicros: amountMicros, BalanceAfterMicros: o.w.BalanceMicros, CreatedAt: o.now,

@@ -1,0 +1,19 @@
+package charging
+
+import "github.com/salio/salio/reservation"
+
+// shardState is the engine's state of one wallet shard beside its wallets,
+// guarded by the shard lock: the event records, the numbers it gives its
+// wallets (a wallet's memo owner id), its block of id numbers, and its
+// counters. Counters kept per shard and summed by Stats cost no cache line
+// shared between the cores, as an atomic bumped on every request would.
+type shardState struct {
+	events    reservation.Memo[eventRecord]
+	nextOwner uint32
+
+	idNext, idEnd uint64 // the id numbers [idNext, idEnd) are this shard's to mint
+
+	eventsCharged int64
+	grants        int64
+	evictions     int64 // event records forgotten early: MaxIdempotencyRecords reached
+}
