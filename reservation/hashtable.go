@@ -9,6 +9,7 @@ import "hash/maphash"
 // compares its bytes, three cache misses (control word, slot, string) per
 // lookup in a table of millions; this one misses on its slot and then on the
 // value, which the caller reads next anyway. Not safe for concurrent use.
+// The memo's index (posIndex) is one too, keyed by the hash alone.
 type hashTable[V comparable] struct {
 	slots []hashSlot[V] // len a power of two, or 0
 	n     int
@@ -55,9 +56,7 @@ func (t *hashTable[V]) get(h uint64, id string, keyOf func(V) string) (V, bool) 
 
 // put sets id's value.
 func (t *hashTable[V]) put(h uint64, id string, v V, keyOf func(V) string) {
-	if 2*(t.n+1) > len(t.slots) {
-		t.resize(max(hashTableMinSlots, 2*len(t.slots)))
-	}
+	t.reserveOne()
 	s := t.find(h, id, keyOf)
 	if s.hash == 0 {
 		t.n++
@@ -65,8 +64,7 @@ func (t *hashTable[V]) put(h uint64, id string, v V, keyOf func(V) string) {
 	*s = hashSlot[V]{h, v}
 }
 
-// delete removes id, shifting back the entries of its probe run so that no
-// lookup ever stops early at the hole.
+// delete removes id.
 func (t *hashTable[V]) delete(h uint64, id string, keyOf func(V) string) {
 	if t.n == 0 {
 		return
@@ -78,6 +76,22 @@ func (t *hashTable[V]) delete(h uint64, id string, keyOf func(V) string) {
 			return
 		}
 	}
+	t.removeAt(i)
+}
+
+// reserveOne grows the table, if need be, so one more entry keeps the load
+// at or below 1/2.
+func (t *hashTable[V]) reserveOne() {
+	if 2*(t.n+1) > len(t.slots) {
+		t.resize(max(hashTableMinSlots, 2*len(t.slots)))
+	}
+}
+
+// removeAt empties slot i, shifting back the entries of its probe run so
+// that no lookup ever stops early at the hole, and shrinks the table below
+// load 1/8.
+func (t *hashTable[V]) removeAt(i uint64) {
+	mask := uint64(len(t.slots) - 1)
 	for j := (i + 1) & mask; t.slots[j].hash != 0; j = (j + 1) & mask {
 		if fillsHole(t.slots[j].hash&mask, i, j) {
 			t.slots[i] = t.slots[j]

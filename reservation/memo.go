@@ -79,7 +79,7 @@ func (m *Memo[V]) Probe(key string) MemoProbe {
 	if m.index.n == 0 {
 		return MemoProbe{hash: h}
 	}
-	return MemoProbe{hash: h, home: m.index.slots[h&uint64(len(m.index.slots)-1)].key}
+	return MemoProbe{hash: h, home: m.index.slots[h&uint64(len(m.index.slots)-1)].hash}
 }
 
 // Get returns the value remembered for (owner, key) and when it was added.
@@ -218,22 +218,12 @@ func (a *keyArena) release(off int64) {
 	}
 }
 
-// posIndex maps a nonzero uint64 hash to a ring position: open addressing
-// with linear probing and backward-shift deletion. A Go map would do, but a
-// memo deletes as often as it inserts, and a swiss table's tombstones then
-// lengthen every probe for a key it does not hold (every new event) until it
-// grows; here a deletion leaves no tombstone. Load stays at or below 1/2.
-type posIndex struct {
-	slots []posSlot // len is a power of two, or 0
-	n     int
-}
-
-type posSlot struct {
-	key uint64 // 0: empty
-	pos int64
-}
-
-const posIndexMinSlots = 64
+// posIndex maps a nonzero uint64 hash to a ring position: a hashTable whose
+// key is the hash itself, so a slot matches on its hash alone. A Go map would
+// do, but a memo deletes as often as it inserts, and a swiss table's
+// tombstones then lengthen every probe for a key it does not hold (every new
+// event) until it grows; a hashTable deletion leaves no tombstone.
+type posIndex struct{ hashTable[int64] }
 
 func (x *posIndex) get(key uint64) (int64, bool) {
 	if x.n == 0 {
@@ -241,70 +231,44 @@ func (x *posIndex) get(key uint64) (int64, bool) {
 	}
 	mask := uint64(len(x.slots) - 1)
 	for i := key & mask; ; i = (i + 1) & mask {
-		switch s := &x.slots[i]; s.key {
+		switch s := &x.slots[i]; s.hash {
 		case key:
-			return s.pos, true
+			return s.v, true
 		case 0:
 			return 0, false
 		}
 	}
 }
 
-// put sets key's position.
-func (x *posIndex) put(key uint64, pos int64) { x.swap(key, pos) }
-
 // swap sets key's position and returns the one it replaced, in one probe.
 func (x *posIndex) swap(key uint64, pos int64) (old int64, ok bool) {
-	if 2*(x.n+1) > len(x.slots) {
-		x.resize(max(posIndexMinSlots, 2*len(x.slots)))
-	}
+	x.reserveOne()
 	mask := uint64(len(x.slots) - 1)
 	for i := key & mask; ; i = (i + 1) & mask {
 		s := &x.slots[i]
-		if s.key == key {
-			old, s.pos = s.pos, pos
+		if s.hash == key {
+			old, s.v = s.v, pos
 			return old, true
 		}
-		if s.key == 0 {
-			*s = posSlot{key, pos}
+		if s.hash == 0 {
+			*s = hashSlot[int64]{key, pos}
 			x.n++
 			return 0, false
 		}
 	}
 }
 
-// del removes key, shifting back the entries of its probe run so that no
-// lookup ever stops early at the hole.
+// del removes key.
 func (x *posIndex) del(key uint64) {
 	if x.n == 0 {
 		return
 	}
 	mask := uint64(len(x.slots) - 1)
 	i := key & mask
-	for ; x.slots[i].key != key; i = (i + 1) & mask {
-		if x.slots[i].key == 0 {
+	for ; x.slots[i].hash != key; i = (i + 1) & mask {
+		if x.slots[i].hash == 0 {
 			return
 		}
 	}
-	for j := (i + 1) & mask; x.slots[j].key != 0; j = (j + 1) & mask {
-		if fillsHole(x.slots[j].key&mask, i, j) {
-			x.slots[i] = x.slots[j]
-			i = j
-		}
-	}
-	x.slots[i] = posSlot{}
-	x.n--
-	if len(x.slots) > posIndexMinSlots && 8*x.n < len(x.slots) {
-		x.resize(len(x.slots) / 2)
-	}
-}
-
-func (x *posIndex) resize(n int) {
-	old := x.slots
-	x.slots, x.n = make([]posSlot, n), 0
-	for _, s := range old {
-		if s.key != 0 {
-			x.put(s.key, s.pos)
-		}
-	}
+	x.removeAt(i)
 }

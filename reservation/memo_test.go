@@ -107,7 +107,7 @@ func TestPosIndexAgainstMap(t *testing.T) {
 		}
 		switch rng.IntN(3) {
 		case 0:
-			x.put(key, int64(step))
+			x.swap(key, int64(step))
 			model[key] = int64(step)
 		case 1:
 			x.del(key)
