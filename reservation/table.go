@@ -73,9 +73,6 @@ func (s *Shard[W]) Put(w *W) {
 	s.wallets.put(hashID(id), id, w, s.keyOf)
 }
 
-// Len returns the number of wallets; the shard must be locked.
-func (s *Shard[W]) Len() int { return s.wallets.n }
-
 // Range calls fn for each wallet; the shard must be locked.
 func (s *Shard[W]) Range(fn func(tenant string, w *W) bool) {
 	s.wallets.all(func(w *W) bool { return fn(s.keyOf(w), w) })
