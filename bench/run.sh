@@ -18,6 +18,8 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
 load_before=$(cut -d' ' -f1-3 /proc/loadavg)
+# Read before anything is written: writing $OUT itself would make the tree dirty.
+commit="$(git rev-parse --short HEAD 2>/dev/null || echo unknown)$(git diff --quiet HEAD 2>/dev/null || echo ' (dirty tree)')"
 go build -o "$tmp/salio" ./cmd/salio
 go run ./bench --duration "$DURATION" --layers "$LAYERS" --salio-bin "$tmp/salio" \
 	--md "$tmp/layers.md" --json "$tmp/layers.json" >/dev/null
@@ -36,7 +38,7 @@ go test -run '^$' -bench 'Engine|IdleWallet' -benchtime "$BENCHTIME" -count 1 ./
 	echo "| Go | $(go env GOVERSION) |"
 	echo "| kernel | $(uname -sr) |"
 	echo "| load average before | $load_before |"
-	echo "| commit | $(git rev-parse --short HEAD 2>/dev/null || echo unknown)$(git diff --quiet HEAD 2>/dev/null || echo ' (dirty tree)') |"
+	echo "| commit | $commit |"
 	echo
 	echo "The load generator and the server share the machine, as in MEASUREMENTS.md's"
 	echo "\"same 2 cores\" rows: HTTP figures include the generator's CPU. The JSON of"
