@@ -1,5 +1,7 @@
 package charging
 
+import "sync/atomic"
+
 // Sink receives every effect the engine applies, in the order it applied them
 // to each wallet (Submit is called while the wallet's lock is held).
 //
@@ -14,8 +16,9 @@ type Sink interface {
 
 // Commit is one group commit that many effects wait on.
 type Commit struct {
-	done chan struct{}
-	err  error
+	done     chan struct{}
+	err      error
+	finished atomic.Bool // set after err, before done closes: Wait's fast path
 }
 
 // NewCommit returns an open commit.
@@ -24,11 +27,18 @@ func NewCommit() *Commit { return &Commit{done: make(chan struct{})} }
 // Finish completes the commit with err (nil = durable). Call it exactly once.
 func (c *Commit) Finish(err error) {
 	c.err = err
+	c.finished.Store(true)
 	close(c.done)
 }
 
-// Wait blocks until the commit completes and returns its error.
+// Wait blocks until the commit completes and returns its error. A commit
+// already finished (DiscardSink's, or one an effect joined late) answers from
+// the flag: a receive from even a closed channel takes the channel's lock, a
+// cache line every core waiting on that commit then fights over.
 func (c *Commit) Wait() error {
+	if c.finished.Load() {
+		return c.err
+	}
 	<-c.done
 	return c.err
 }
