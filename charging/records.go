@@ -63,8 +63,13 @@ type SessionAnswer struct {
 // session is kept (Closed = true) until the idempotency retention passes so
 // that retries of its start and stop replay their answers.
 type SessionState struct {
-	ID          string
-	Tenant      string
+	// ID, Tenant and Closed share the first cache line: forgetting the
+	// oldest closed session to make room reads only these.
+	ID       string
+	Tenant   string
+	Closed   bool
+	ClosedAt int64 // ms
+
 	Service     string // "voice" | "ivr"
 	Direction   string // "outbound" | "inbound"
 	Destination string
@@ -90,8 +95,6 @@ type SessionState struct {
 	StartAnswer SessionAnswer
 	LastAnswer  SessionAnswer
 
-	Closed      bool
-	ClosedAt    int64 // ms
 	Termination string
 }
 

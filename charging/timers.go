@@ -120,11 +120,10 @@ func (e *Engine) fire(sh *reservation.Shard[wallet], t reservation.Timer, now in
 // forgetSession drops a closed session past retention from the index and the
 // store. The timer was pushed to the session's wallet shard, whose lock is held.
 func (e *Engine) forgetSession(id string, now int64) *Commit {
-	s, ok := e.sessions.Get(id)
-	if !ok || !s.Closed || s.ClosedAt+e.cfg.Retention.Milliseconds() > now {
+	retentionMs := e.cfg.Retention.Milliseconds()
+	if !e.sessions.DeleteIf(id, func(s *SessionState) bool { return s.Closed && s.ClosedAt+retentionMs <= now }) {
 		return nil
 	}
-	e.sessions.Delete(id)
 	e.idemCount.Add(-1)
 	return e.sink.Submit(&Effect{ForgetSessions: []string{id}})
 }

@@ -105,12 +105,10 @@ func (o *op) evictRetained() {
 		t, _ := sh.Forget.PopFront()
 		switch t.Kind {
 		case reservation.TimerForgetSession:
-			if s, ok := e.sessions.Get(t.Key); ok && s.Closed {
-				e.sessions.Delete(t.Key)
-				o.fx.ForgetSessions = append(o.fx.ForgetSessions, t.Key)
-			} else {
+			if !e.sessions.DeleteIf(t.Key, isClosed) {
 				continue
 			}
+			o.fx.ForgetSessions = append(o.fx.ForgetSessions, t.Key)
 		case reservation.TimerForgetTopUp:
 			w := sh.Get(t.Tenant)
 			if w == nil || w.topups[t.Key] == nil {

@@ -66,17 +66,27 @@ func (t *hashTable[V]) put(h uint64, id string, v V, keyOf func(V) string) {
 
 // delete removes id.
 func (t *hashTable[V]) delete(h uint64, id string, keyOf func(V) string) {
+	t.deleteIf(h, id, keyOf, nil)
+}
+
+// deleteIf removes id if it is present and drop (nil: always) says so, and
+// reports whether it did.
+func (t *hashTable[V]) deleteIf(h uint64, id string, keyOf func(V) string, drop func(V) bool) bool {
 	if t.n == 0 {
-		return
+		return false
 	}
 	mask := uint64(len(t.slots) - 1)
 	i := h & mask
 	for ; t.slots[i].hash != h || keyOf(t.slots[i].v) != id; i = (i + 1) & mask {
 		if t.slots[i].hash == 0 {
-			return
+			return false
 		}
 	}
+	if drop != nil && !drop(t.slots[i].v) {
+		return false
+	}
 	t.removeAt(i)
+	return true
 }
 
 // reserveOne grows the table, if need be, so one more entry keeps the load

@@ -145,6 +145,16 @@ func (x *Index[V]) Delete(id string) {
 	s.t.delete(h, id, x.keyOf)
 }
 
+// DeleteIf removes id if drop, called with its value under the index's
+// lock, says so. It reports whether id was removed.
+func (x *Index[V]) DeleteIf(id string, drop func(V) bool) bool {
+	h := hashID(id)
+	s := x.shard(h)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.t.deleteIf(h, id, x.keyOf, drop)
+}
+
 // Len returns the number of ids.
 func (x *Index[V]) Len() int {
 	n := 0

@@ -38,9 +38,19 @@ func TestIndexAgainstMap(t *testing.T) {
 			v := &indexItem{id}
 			x.Put(id, v)
 			model[id] = v
-		case r < 7:
+		case r < 6:
 			x.Delete(id)
 			delete(model, id)
+		case r < 7:
+			// DeleteIf drops only values the predicate accepts: here the
+			// ids ending in an even digit.
+			even := func(v *indexItem) bool { return v.id[len(v.id)-1]%2 == 0 }
+			old := model[id]
+			dropped := x.DeleteIf(id, even)
+			require.Equal(t, old != nil && even(old), dropped, "step %d", step)
+			if dropped {
+				delete(model, id)
+			}
 		default:
 			got, ok := x.Get(id)
 			require.Equal(t, model[id] != nil, ok, "step %d", step)
