@@ -11,7 +11,9 @@ const memoMinCap = 64
 // number in its shard. Entries are kept in a ring in the order they were
 // added, which is the order they expire in, with a hash index beside it. A
 // lookup hashes the key and probes a map of uint64; adding appends to the
-// ring and copies the key into a block arena; expiry pops the ring's front.
+// ring and copies the key into a block arena; expiry pops the ring's front
+// and leaves the key's index slot stale, for the next rebuild of the index to
+// drop.
 //
 // The index is keyed by the key's hash alone, not the owner's: a caller can
 // then Probe it before it has found the owner (a wallet, itself a cache miss
@@ -25,7 +27,7 @@ const memoMinCap = 64
 //
 // Guarded by its shard's lock, like the rest of a Shard.
 type Memo[V any] struct {
-	index posIndex       // hash → position of the newest entry with that hash
+	index posIndex       // hash → position of the newest entry with that hash; positions before first are stale: absent
 	ring  []memoEntry[V] // entry at position p is ring[p&(len-1)]
 	first int64          // position of the oldest entry
 	next  int64          // position the next entry takes
@@ -111,6 +113,9 @@ func (m *Memo[V]) Add(owner uint32, key string, atMs int64, v V) {
 	if m.next-m.first == int64(len(m.ring)) {
 		m.resize(max(memoMinCap, 2*len(m.ring)))
 	}
+	if 2*(m.index.n+1) > len(m.index.slots) {
+		m.rebuildIndex()
+	}
 	h := m.hash(key)
 	older, ok := m.index.swap(h, m.next)
 	if !ok || older < m.first {
@@ -131,19 +136,19 @@ func (m *Memo[V]) Oldest() (owner uint32, key []byte, atMs int64, ok bool) {
 	return e.owner, m.keys.bytes(e.keyOff, e.keyLen), e.atMs, true
 }
 
-// PopOldest forgets the oldest entry.
+// PopOldest forgets the oldest entry. Its index slot stays, stale (a
+// position before first, which every lookup treats as absent), until the
+// index is next rebuilt (see rebuildIndex): removing it now would cost a
+// cache miss per expiry, on a slot no request is reading.
 func (m *Memo[V]) PopOldest() {
 	if m.next == m.first {
 		return
 	}
-	e := m.at(m.first)
-	if pos, ok := m.index.get(e.hash); ok && pos == m.first {
-		m.index.del(e.hash) // no newer entry shares its hash
-	}
-	*e = memoEntry[V]{}
+	*m.at(m.first) = memoEntry[V]{}
 	m.first++
 	if m.first == m.next {
 		m.keys.release(m.keys.end)
+		m.index = posIndex{} // every slot is stale
 	} else {
 		m.keys.release(m.at(m.first).keyOff)
 	}
@@ -154,6 +159,32 @@ func (m *Memo[V]) PopOldest() {
 
 // Len returns the number of entries.
 func (m *Memo[V]) Len() int { return int(m.next - m.first) }
+
+// rebuildIndex rehashes the index's live slots into a table of at least four
+// slots per entry, dropping the stale ones PopOldest left. It runs when the
+// index would pass load 1/2, i.e. after at least as many adds as there were
+// entries at the last rebuild: a sequential sweep of the table per that
+// many adds, instead of a cache miss per expiry.
+func (m *Memo[V]) rebuildIndex() {
+	n := hashTableMinSlots
+	for n < 4*(m.Len()+1) {
+		n *= 2
+	}
+	old := m.index.slots
+	m.index = posIndex{hashTable[int64]{slots: make([]hashSlot[int64], n)}}
+	mask := uint64(n - 1)
+	for _, sl := range old {
+		if sl.hash == 0 || sl.v < m.first {
+			continue
+		}
+		i := sl.hash & mask
+		for m.index.slots[i].hash != 0 {
+			i = (i + 1) & mask
+		}
+		m.index.slots[i] = sl
+		m.index.n++
+	}
+}
 
 // resize moves the entries into a ring of capacity n (a power of two that
 // holds them); positions, and so the index, stay valid.
@@ -256,19 +287,4 @@ func (x *posIndex) swap(key uint64, pos int64) (old int64, ok bool) {
 			return 0, false
 		}
 	}
-}
-
-// del removes key.
-func (x *posIndex) del(key uint64) {
-	if x.n == 0 {
-		return
-	}
-	mask := uint64(len(x.slots) - 1)
-	i := key & mask
-	for ; x.slots[i].hash != key; i = (i + 1) & mask {
-		if x.slots[i].hash == 0 {
-			return
-		}
-	}
-	x.removeAt(i)
 }

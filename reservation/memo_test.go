@@ -75,6 +75,31 @@ func TestMemoAgainstMap(t *testing.T) {
 	}
 }
 
+// TestMemoIndexStaysBounded: expiry leaves stale index slots behind, and the
+// rebuilds keep the index near four slots per live entry however long a
+// memo of steady size runs.
+func TestMemoIndexStaysBounded(t *testing.T) {
+	var m Memo[int]
+	for i := range 200_000 {
+		key := fmt.Sprintf("e%d", i)
+		_, _, ok := m.Get(1, key)
+		require.False(t, ok)
+		m.Add(1, key, int64(i), i)
+		if m.Len() > 1000 {
+			m.PopOldest()
+		}
+		require.LessOrEqual(t, 2*m.index.n, len(m.index.slots), "step %d", i)
+		require.LessOrEqual(t, len(m.index.slots), 8192, "step %d", i)
+	}
+	for i := 200_000 - 1000; i < 200_000; i++ { // the live ones are all found
+		v, _, ok := m.Get(1, fmt.Sprintf("e%d", i))
+		require.True(t, ok)
+		require.Equal(t, i, *v)
+	}
+	_, _, ok := m.Get(1, "e1")
+	require.False(t, ok, "an expired key behind a stale slot is absent")
+}
+
 func BenchmarkMemoAddGetExpire(b *testing.B) {
 	var m Memo[[64]byte]
 	keys := make([]string, 1<<16)
@@ -94,8 +119,8 @@ func BenchmarkMemoAddGetExpire(b *testing.B) {
 	}
 }
 
-// TestPosIndexAgainstMap: random puts and deletes, with keys that crowd a few
-// home slots so that probe runs wrap and backward shifts cross the end.
+// TestPosIndexAgainstMap: random swaps and gets, with keys that crowd a few
+// home slots so that probe runs wrap around the end.
 func TestPosIndexAgainstMap(t *testing.T) {
 	rng := rand.New(rand.NewPCG(3, 4))
 	var x posIndex
@@ -105,13 +130,12 @@ func TestPosIndexAgainstMap(t *testing.T) {
 		if rng.IntN(10) == 0 {
 			key = rng.Uint64() | 1
 		}
-		switch rng.IntN(3) {
-		case 0:
-			x.swap(key, int64(step))
+		if rng.IntN(2) == 0 {
+			old, ok := x.swap(key, int64(step))
+			want, wok := model[key]
+			require.Equal(t, wok, ok, "step %d", step)
+			require.Equal(t, want, old, "step %d", step)
 			model[key] = int64(step)
-		case 1:
-			x.del(key)
-			delete(model, key)
 		}
 		got, ok := x.get(key)
 		want, wok := model[key]
