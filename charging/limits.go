@@ -12,7 +12,7 @@ const (
 	// a day of idempotency covers every retry policy we know of.
 	DefaultRetention = 24 * time.Hour
 	// DefaultMaxIdempotencyRecords bounds the memory of idempotency records,
-	// once for event answers (~150 bytes each: memo entry, index, event id)
+	// once for event answers (~190 bytes each: memo entry, index slots, event id)
 	// and once for closed sessions with top-up records (~1 KB each). Past it
 	// each shard forgets its oldest early (counted in
 	// EngineStats.IdempotencyEvictions): at 1,000 events/s the oldest are
