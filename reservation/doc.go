@@ -21,7 +21,8 @@
 //   - Memo: values remembered by (tenant, key) for a retention window, in a
 //     ring in arrival order (the order they expire in) with a hash index: the
 //     event idempotency records, without a map per wallet or an entry per
-//     record in a deadline queue.
+//     record in a deadline queue. Expiry leaves the index slot stale (absent
+//     to every lookup) until the index's next rebuild drops it.
 //   - Grant: the largest grant g <= requested whose extra cost fits a budget,
 //     as SPEC section 7 defines it, by binary search over the monotone cost.
 //
