@@ -17,9 +17,6 @@ const (
 
 // StartSession opens a voice or IVR session: it rates the destination, grants
 // the largest affordable part of the request and reserves its cost.
-// isClosed is a DeleteIf predicate: only a closed session is forgotten.
-func isClosed(s *SessionState) bool { return s.Closed }
-
 func (e *Engine) StartSession(r StartRequest) (SessionReply, bool, error) {
 	if err := e.checkUsable(); err != nil {
 		return SessionReply{}, false, err
@@ -62,6 +59,9 @@ func (e *Engine) StartSession(r StartRequest) (SessionReply, bool, error) {
 	}
 	return rep, false, nil
 }
+
+// isClosed is a DeleteIf predicate: only a closed session is forgotten.
+func isClosed(s *SessionState) bool { return s.Closed }
 
 func validateStart(r *StartRequest) (string, error) {
 	if r.Service != "voice" && r.Service != "ivr" {

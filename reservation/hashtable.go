@@ -125,12 +125,15 @@ func fillsHole(home, i, j uint64) bool {
 	return home <= i && home > j
 }
 
-func (t *hashTable[V]) resize(n int) {
+func (t *hashTable[V]) resize(n int) { t.resizeKeeping(n, nil) }
+
+// resizeKeeping rehashes into n slots the entries keep (nil: all) accepts.
+func (t *hashTable[V]) resizeKeeping(n int, keep func(V) bool) {
 	old := t.slots
-	t.slots = make([]hashSlot[V], n)
+	t.slots, t.n = make([]hashSlot[V], n), 0
 	mask := uint64(n - 1)
 	for _, s := range old {
-		if s.hash == 0 {
+		if s.hash == 0 || (keep != nil && !keep(s.v)) {
 			continue
 		}
 		i := s.hash & mask
@@ -138,6 +141,7 @@ func (t *hashTable[V]) resize(n int) {
 			i = (i + 1) & mask
 		}
 		t.slots[i] = s
+		t.n++
 	}
 }
 

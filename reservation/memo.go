@@ -170,20 +170,7 @@ func (m *Memo[V]) rebuildIndex() {
 	for n < 4*(m.Len()+1) {
 		n *= 2
 	}
-	old := m.index.slots
-	m.index = posIndex{hashTable[int64]{slots: make([]hashSlot[int64], n)}}
-	mask := uint64(n - 1)
-	for _, sl := range old {
-		if sl.hash == 0 || sl.v < m.first {
-			continue
-		}
-		i := sl.hash & mask
-		for m.index.slots[i].hash != 0 {
-			i = (i + 1) & mask
-		}
-		m.index.slots[i] = sl
-		m.index.n++
-	}
+	m.index.resizeKeeping(n, func(pos int64) bool { return pos >= m.first })
 }
 
 // resize moves the entries into a ring of capacity n (a power of two that
@@ -251,9 +238,9 @@ func (a *keyArena) release(off int64) {
 
 // posIndex maps a nonzero uint64 hash to a ring position: a hashTable whose
 // key is the hash itself, so a slot matches on its hash alone. A Go map would
-// do, but a memo deletes as often as it inserts, and a swiss table's
-// tombstones then lengthen every probe for a key it does not hold (every new
-// event) until it grows; a hashTable deletion leaves no tombstone.
+// do, but a memo expires as often as it adds: a map would take a delete per
+// expiry (a cache miss each), where this table lets expiry leave its slot
+// stale and a rebuild sweep the stale ones out in order.
 type posIndex struct{ hashTable[int64] }
 
 func (x *posIndex) get(key uint64) (int64, bool) {
