@@ -3,6 +3,7 @@ package charging
 import (
 	"fmt"
 	"testing"
+	"time"
 
 	"github.com/salio/salio/tariff"
 )
@@ -103,6 +104,59 @@ func TestClosedSessionsBounded(t *testing.T) {
 	}
 	if ev := e.Stats().IdempotencyEvictions; ev != int64(n+1-limit) { // the top-up record counts too
 		t.Fatalf("%d evictions, want %d", ev, n+1-limit)
+	}
+	checkMoney(t, e, sink)
+}
+
+// TestStoppedCallsLeaveNoDeadline: a session's expiry deadline leaves the
+// timer heap when the session stops, so the heap holds open sessions only; an
+// update to an earlier deadline moves the entry rather than adding one; the
+// open ones still expire.
+func TestStoppedCallsLeaveNoDeadline(t *testing.T) {
+	e, sink := boundedEngine(t, 0, "a", "b")
+	queued := func() int {
+		n := 0
+		for i := 0; i < e.wallets.Len(); i++ {
+			sh := e.wallets.Shard(i)
+			sh.Lock()
+			n += sh.Timers.Len()
+			sh.Unlock()
+		}
+		return n
+	}
+	const calls = 50
+	for i := range calls {
+		id, tenant := fmt.Sprintf("call-%d", i), []string{"a", "b"}[i%2]
+		if _, _, err := e.StartSession(StartRequest{SessionID: id, Tenant: tenant, Service: "voice", Direction: "outbound",
+			Destination: "255712345678", RequestedSeconds: 300}); err != nil {
+			t.Fatal(err)
+		}
+		// A shorter grant: an earlier deadline, which moves the entry.
+		if _, _, err := e.UpdateSession(id, UpdateRequest{RequestNumber: 1, UsedSeconds: 10, RequestedSeconds: 30}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got := queued(); got != calls {
+		t.Fatalf("%d deadlines queued for %d open calls", got, calls)
+	}
+	for i := 0; i < calls; i += 2 {
+		if _, _, err := e.StopSession(fmt.Sprintf("call-%d", i), StopRequest{RequestNumber: 2, UsedSeconds: 20}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got := queued(); got != calls/2 {
+		t.Fatalf("%d deadlines queued for %d open calls", got, calls/2)
+	}
+	e.clock.(*manualClock).Advance(61 * time.Second) // past the 30 s grant + 30 s validity
+	e.RunTimers()
+	if got := queued(); got != 0 {
+		t.Fatalf("%d deadlines queued after every call ended", got)
+	}
+	for i := 1; i < calls; i += 2 {
+		s, ok := e.sessions.Get(fmt.Sprintf("call-%d", i))
+		if !ok || !s.Closed || s.Termination != TermExpired {
+			t.Fatalf("call-%d: not expired", i)
+		}
 	}
 	checkMoney(t, e, sink)
 }

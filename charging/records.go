@@ -65,10 +65,14 @@ type SessionAnswer struct {
 type SessionState struct {
 	// ID, Tenant and Closed share the first cache line: forgetting the
 	// oldest closed session to make room reads only these.
-	ID       string
-	Tenant   string
-	Closed   bool
-	ClosedAt int64 // ms
+	ID     string
+	Tenant string
+	Closed bool
+	// expirySlot is the engine's bookkeeping, not part of the image: where
+	// the shard's timer heap holds this open session's expiry deadline
+	// (reservation.Timer.Slot), so that closing the session removes it.
+	expirySlot int32
+	ClosedAt   int64 // ms
 
 	Service     string // "voice" | "ivr"
 	Direction   string // "outbound" | "inbound"

@@ -66,7 +66,7 @@ func (r restorer) RestoreSession(ss SessionState) error {
 			return
 		}
 		w.open.put(s)
-		sh.Timers.Push(reservation.Timer{AtMs: s.ExpiresAt, Kind: reservation.TimerSessionExpiry, Tenant: s.Tenant, Key: s.ID})
+		pushExpiry(sh, s)
 	})
 }
 

@@ -50,7 +50,7 @@ func (e *Engine) StartSession(r StartRequest) (SessionReply, bool, error) {
 	}
 	w.open.put(s)
 	o.reserve(s.Reserved)
-	sh.Timers.Push(reservation.Timer{AtMs: s.ExpiresAt, Kind: reservation.TimerSessionExpiry, Tenant: s.Tenant, Key: s.ID})
+	pushExpiry(sh, s)
 	o.fx.Session = s
 	rep := s.reply(s.StartAnswer)
 	e.shards[sh.ID()].grants++
@@ -58,6 +58,14 @@ func (e *Engine) StartSession(r StartRequest) (SessionReply, bool, error) {
 		return SessionReply{}, false, err
 	}
 	return rep, false, nil
+}
+
+// pushExpiry queues s's expiry deadline on its wallet's shard, whose lock is
+// held. An open session has exactly one entry; closing it removes the entry
+// (closeSession), so the heap holds open sessions, not every recent call.
+func pushExpiry(sh *reservation.Shard[wallet], s *SessionState) {
+	sh.Timers.Push(reservation.Timer{AtMs: s.ExpiresAt, Kind: reservation.TimerSessionExpiry, Tenant: s.Tenant, Key: s.ID,
+		Slot: &s.expirySlot})
 }
 
 // isClosed is a DeleteIf predicate: only a closed session is forgotten.
@@ -258,10 +266,11 @@ func (e *Engine) UpdateSession(id string, r UpdateRequest) (SessionReply, bool, 
 	o.setGrant(s, g, extra, requested, term)
 	o.reserve(extra)
 	if s.ExpiresAt < prevExpiry {
-		// Only an earlier deadline needs an entry of its own: a later one is
-		// found by the entry already queued, which re-queues itself when it
-		// fires early (see fire). One entry per call, not one per request.
-		sh.Timers.Push(reservation.Timer{AtMs: s.ExpiresAt, Kind: reservation.TimerSessionExpiry, Tenant: s.Tenant, Key: s.ID})
+		// Only an earlier deadline moves the queued entry: a later one is
+		// found by the entry as it stands, which re-queues itself when it
+		// fires early (see fire).
+		assert(s.expirySlot != 0, "an open session has its expiry deadline queued")
+		sh.Timers.Reschedule(s.expirySlot, s.ExpiresAt)
 	}
 	o.fx.Session = s
 	rep = s.reply(s.LastAnswer)
@@ -379,6 +388,7 @@ func (o *op) closeSession(s *SessionState, termination string) {
 	e, w := o.e, o.w
 	assert(s.Reserved == 0, "closing a session that still holds a reservation")
 	w.open.remove(s)
+	o.sh.Timers.Remove(s.expirySlot) // none when its expiry is what closes it
 	s.Closed, s.ClosedAt, s.Termination, s.Granted = true, o.now, termination, 0
 	item := sessionItem(s)
 	billed := s.Rate.Billed(s.UsedSeconds)

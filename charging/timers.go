@@ -83,7 +83,7 @@ func (e *Engine) fire(sh *reservation.Shard[wallet], t reservation.Timer, now in
 			return nil
 		}
 		if s.ExpiresAt > now { // the session was updated since: wait for its new deadline
-			sh.Timers.Push(reservation.Timer{AtMs: s.ExpiresAt, Kind: reservation.TimerSessionExpiry, Tenant: s.Tenant, Key: s.ID})
+			pushExpiry(sh, s)
 			return nil
 		}
 		o.unreserve(s.Reserved)

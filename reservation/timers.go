@@ -21,6 +21,10 @@ type Timer struct {
 	Kind   TimerKind
 	Tenant string
 	Key    string
+	// Slot, when set, is where Timers keeps this entry's position while it
+	// is queued: index+1, and 0 once it is popped or removed. Its owner can
+	// then Remove or Reschedule the entry instead of leaving it stale.
+	Slot *int32
 }
 
 // Timers is a min-heap of deadlines. Guarded by its shard's lock. It is
@@ -31,14 +35,7 @@ type Timers struct{ h []Timer }
 // Push adds a deadline.
 func (t *Timers) Push(x Timer) {
 	t.h = append(t.h, x)
-	for i := len(t.h) - 1; i > 0; {
-		parent := (i - 1) / 2
-		if t.h[parent].AtMs <= t.h[i].AtMs {
-			break
-		}
-		t.h[parent], t.h[i] = t.h[i], t.h[parent]
-		i = parent
-	}
+	t.up(t.moved(len(t.h) - 1))
 }
 
 // PopDue removes and returns the earliest timer if it is due at nowMs.
@@ -47,25 +44,78 @@ func (t *Timers) PopDue(nowMs int64) (Timer, bool) {
 		return Timer{}, false
 	}
 	top := t.h[0]
-	last := len(t.h) - 1
-	t.h[0] = t.h[last]
+	t.Remove(1)
+	return top, true
+}
+
+// Remove takes out the entry whose Slot holds slot (index+1); a slot of 0
+// (not queued) does nothing.
+func (t *Timers) Remove(slot int32) {
+	if slot == 0 {
+		return
+	}
+	i, last := int(slot-1), len(t.h)-1
+	if t.h[i].Slot != nil {
+		*t.h[i].Slot = 0
+	}
+	t.h[i] = t.h[last]
 	t.h[last] = Timer{}
 	t.h = t.h[:last]
-	for i := 0; ; {
+	if i < last {
+		t.down(t.up(t.moved(i)))
+	}
+}
+
+// Reschedule moves the entry whose Slot holds slot (index+1) to atMs.
+func (t *Timers) Reschedule(slot int32, atMs int64) {
+	i := int(slot - 1)
+	t.h[i].AtMs = atMs
+	t.down(t.up(i))
+}
+
+// moved records entry i's position in its Slot, and returns i.
+func (t *Timers) moved(i int) int {
+	if p := t.h[i].Slot; p != nil {
+		*p = int32(i + 1)
+	}
+	return i
+}
+
+func (t *Timers) swap(i, j int) {
+	t.h[i], t.h[j] = t.h[j], t.h[i]
+	t.moved(i)
+	t.moved(j)
+}
+
+// up sifts entry i toward the root and returns where it ends.
+func (t *Timers) up(i int) int {
+	for i > 0 {
+		parent := (i - 1) / 2
+		if t.h[parent].AtMs <= t.h[i].AtMs {
+			break
+		}
+		t.swap(parent, i)
+		i = parent
+	}
+	return i
+}
+
+// down sifts entry i toward the leaves.
+func (t *Timers) down(i int) {
+	for n := len(t.h); ; {
 		small, l, r := i, 2*i+1, 2*i+2
-		if l < last && t.h[l].AtMs < t.h[small].AtMs {
+		if l < n && t.h[l].AtMs < t.h[small].AtMs {
 			small = l
 		}
-		if r < last && t.h[r].AtMs < t.h[small].AtMs {
+		if r < n && t.h[r].AtMs < t.h[small].AtMs {
 			small = r
 		}
 		if small == i {
-			break
+			return
 		}
-		t.h[i], t.h[small] = t.h[small], t.h[i]
+		t.swap(i, small)
 		i = small
 	}
-	return top, true
 }
 
 // Len returns the number of pending timers.

@@ -4,6 +4,8 @@ import (
 	"math/rand/v2"
 	"sort"
 	"testing"
+
+	"github.com/stretchr/testify/require"
 )
 
 // TestTimersOrder: deadlines come out in time order, only when due.
@@ -29,6 +31,90 @@ func TestTimersOrder(t *testing.T) {
 	if tm.Len() != 0 {
 		t.Fatal("heap not empty")
 	}
+}
+
+// TestTimersSlotsAgainstModel: random pushes (half of them tracked by a
+// Slot), pops, removals and reschedules against a plain list; after every
+// step the heap is ordered, every tracked entry's Slot holds its position,
+// and what is queued is what the model holds.
+func TestTimersSlotsAgainstModel(t *testing.T) {
+	rng := rand.New(rand.NewPCG(7, 8))
+	var tm Timers
+	var model []*modelTimer // queued items
+	for step := 0; step < 20_000; step++ {
+		switch r := rng.IntN(10); {
+		case r < 4:
+			it := &modelTimer{at: rng.Int64N(1000)}
+			if rng.IntN(2) == 0 {
+				it.slot = new(int32)
+			}
+			tm.Push(Timer{AtMs: it.at, Slot: it.slot})
+			model = append(model, it)
+		case r < 6: // pop what is due at a random time
+			now := rng.Int64N(1000)
+			x, ok := tm.PopDue(now)
+			earliest := int64(1 << 62)
+			for _, it := range model {
+				earliest = min(earliest, it.at)
+			}
+			require.Equal(t, len(model) > 0 && earliest <= now, ok, "step %d", step)
+			if ok {
+				require.Equal(t, earliest, x.AtMs)
+				if x.Slot != nil {
+					require.Zero(t, *x.Slot, "a popped entry's slot is cleared")
+				}
+				model = removeTimer(model, func(it *modelTimer) bool { return it.at == x.AtMs && it.slot == x.Slot })
+			}
+		case r < 8: // remove a tracked item
+			if it := pickTracked(rng, model); it != nil {
+				tm.Remove(*it.slot)
+				require.Zero(t, *it.slot)
+				model = removeTimer(model, func(m *modelTimer) bool { return m == it })
+			}
+		default: // reschedule a tracked item
+			if it := pickTracked(rng, model); it != nil {
+				it.at = rng.Int64N(1000)
+				tm.Reschedule(*it.slot, it.at)
+			}
+		}
+		require.Equal(t, len(model), tm.Len(), "step %d", step)
+		for i := range tm.h { // plain ifs: require per entry would dominate the run
+			if i > 0 && tm.h[(i-1)/2].AtMs > tm.h[i].AtMs {
+				t.Fatalf("step %d: entry %d is earlier than its parent", step, i)
+			}
+			if p := tm.h[i].Slot; p != nil && *p != int32(i+1) {
+				t.Fatalf("step %d: entry %d's slot holds %d", step, i, *p)
+			}
+		}
+	}
+}
+
+type modelTimer struct {
+	at   int64
+	slot *int32 // nil: untracked
+}
+
+func removeTimer(s []*modelTimer, match func(*modelTimer) bool) []*modelTimer {
+	for i, x := range s {
+		if match(x) {
+			return append(s[:i], s[i+1:]...)
+		}
+	}
+	panic("removeTimer: no match")
+}
+
+// pickTracked returns a random queued item with a Slot, or nil.
+func pickTracked(rng *rand.Rand, s []*modelTimer) *modelTimer {
+	var tracked []*modelTimer
+	for _, it := range s {
+		if it.slot != nil {
+			tracked = append(tracked, it)
+		}
+	}
+	if len(tracked) == 0 {
+		return nil
+	}
+	return tracked[rng.IntN(len(tracked))]
 }
 
 func TestQueueFIFO(t *testing.T) {

@@ -43,7 +43,9 @@ func fillValue(v reflect.Value, n *int) {
 		v.SetBool(true)
 	case reflect.Struct:
 		for i := 0; i < v.NumField(); i++ {
-			fillValue(v.Field(i), n)
+			if v.Type().Field(i).IsExported() { // unexported: the engine's bookkeeping, not the image
+				fillValue(v.Field(i), n)
+			}
 		}
 	case reflect.Slice:
 		s := reflect.MakeSlice(v.Type(), 3, 3)
