@@ -15,7 +15,9 @@ const (
 
 // Timer is one deadline. Entries may be stale (the item changed or went away
 // since it was pushed): the handler checks the item's own deadline, which is
-// cheaper than deleting from the heap on every change.
+// cheaper than moving the entry on every change. An item that goes away for
+// good while many others come and go (a stopped call) removes its entry
+// through Slot instead, so that the heap holds live items only.
 type Timer struct {
 	AtMs   int64
 	Kind   TimerKind
