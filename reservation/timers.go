@@ -46,17 +46,21 @@ func (t *Timers) PopDue(nowMs int64) (Timer, bool) {
 		return Timer{}, false
 	}
 	top := t.h[0]
-	t.Remove(1)
+	t.removeAt(0)
 	return top, true
 }
 
 // Remove takes out the entry whose Slot holds slot (index+1); a slot of 0
 // (not queued) does nothing.
 func (t *Timers) Remove(slot int32) {
-	if slot == 0 {
-		return
+	if slot != 0 {
+		t.removeAt(int(slot - 1))
 	}
-	i, last := int(slot-1), len(t.h)-1
+}
+
+// removeAt takes out entry i, filling its place with the last entry.
+func (t *Timers) removeAt(i int) {
+	last := len(t.h) - 1
 	if t.h[i].Slot != nil {
 		*t.h[i].Slot = 0
 	}
