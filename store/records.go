@@ -10,9 +10,10 @@ import (
 const valueV1 byte = 1
 
 // Each record has an appendX (version byte + body) and a decodeX that fills
-// *out. Fields are written in declaration order; the round-trip tests fill
-// every field by reflection, so a field added to a record and not here fails
-// them.
+// *out. Fields are written in the order each format was first declared in,
+// which the Go structs need not keep (WalletState puts its hot fields first);
+// the round-trip tests fill every field by reflection, so a field added to a
+// record and not here fails them.
 
 func appendWallet(dst []byte, w *charging.WalletState) []byte {
 	e := enc(append(dst, valueV1))
