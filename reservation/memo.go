@@ -121,7 +121,7 @@ func (m *Memo[V]) Add(owner uint32, key string, atMs int64, v V) {
 	if !ok || older < m.first {
 		older = -1
 	}
-	*m.at(m.next) = memoEntry[V]{hash: h, older: older, atMs: atMs, keyOff: m.keys.add(key),
+	*m.at(m.next) = memoEntry[V]{hash: h, older: older, atMs: atMs, keyOff: m.keys.add(key, m.next),
 		keyLen: uint32(len(key)), owner: owner, val: v}
 	m.next++
 }
@@ -136,21 +136,22 @@ func (m *Memo[V]) Oldest() (owner uint32, key []byte, atMs int64, ok bool) {
 	return e.owner, m.keys.bytes(e.keyOff, e.keyLen), e.atMs, true
 }
 
-// PopOldest forgets the oldest entry. Its index slot stays, stale (a
-// position before first, which every lookup treats as absent), until the
-// index is next rebuilt (see rebuildIndex): removing it now would cost a
-// cache miss per expiry, on a slot no request is reading.
+// PopOldest forgets the oldest entry. It touches none of the entry's memory:
+// a memo at its cap pops one entry per add, and the front of each shard's
+// ring is long out of cache. Its index slot stays, stale (a position before
+// first, which every lookup treats as absent), until the index is next swept
+// (see rebuildIndex); its ring slot is overwritten when the ring comes round;
+// its key's block is freed once no live entry's key is in it.
 func (m *Memo[V]) PopOldest() {
 	if m.next == m.first {
 		return
 	}
-	*m.at(m.first) = memoEntry[V]{}
 	m.first++
 	if m.first == m.next {
-		m.keys.release(m.keys.end)
+		m.keys.releaseAll()
 		m.index = posIndex{} // every slot is stale
 	} else {
-		m.keys.release(m.at(m.first).keyOff)
+		m.keys.releaseBefore(m.first)
 	}
 	if n := m.next - m.first; len(m.ring) > memoMinCap && n < int64(len(m.ring)/4) {
 		m.resize(len(m.ring) / 2)
@@ -160,15 +161,19 @@ func (m *Memo[V]) PopOldest() {
 // Len returns the number of entries.
 func (m *Memo[V]) Len() int { return int(m.next - m.first) }
 
-// rebuildIndex rehashes the index's live slots into a table of at least four
-// slots per entry, dropping the stale ones PopOldest left. It runs when the
-// index would pass load 1/2, i.e. after at least as many adds as there were
-// entries at the last rebuild: a sequential sweep of the table per that
-// many adds, instead of a cache miss per expiry.
+// rebuildIndex drops the stale slots PopOldest left, when the index would
+// pass load 1/2, i.e. after at least as many adds as there were entries at
+// the last rebuild. At a steady size it sweeps the table in place
+// (purgeBefore), in order; when the memo has grown or shrunk it rehashes into
+// a table of at least four slots per entry.
 func (m *Memo[V]) rebuildIndex() {
 	n := hashTableMinSlots
 	for n < 4*(m.Len()+1) {
 		n *= 2
+	}
+	if n == len(m.index.slots) {
+		m.index.purgeBefore(m.first)
+		return
 	}
 	m.index.resizeKeeping(n, func(pos int64) bool { return pos >= m.first })
 }
@@ -190,15 +195,19 @@ const keyBlockBytes = 32 << 10
 
 // keyArena holds a Memo's keys back to back in blocks, in the order they
 // were added, and frees whole blocks from the front as entries expire. An
-// offset is absolute: it never changes while the key lives.
+// offset is absolute: it never changes while the key lives. Each block
+// remembers the ring position of the first key written to it, so that expiry
+// can free blocks by position without reading an entry.
 type keyArena struct {
 	blocks [][]byte // blocks[i] holds offsets [base+i*keyBlockBytes, base+(i+1)*keyBlockBytes)
+	starts []int64  // starts[i]: position of the first entry whose key is in blocks[i]
 	base   int64
 	end    int64 // where the next key goes
 	spare  []byte
 }
 
-func (a *keyArena) add(key string) int64 {
+// add copies the key of the entry at ring position pos.
+func (a *keyArena) add(key string, pos int64) int64 {
 	if len(key) > keyBlockBytes {
 		panic("reservation: memo key too long")
 	}
@@ -212,6 +221,7 @@ func (a *keyArena) add(key string) int64 {
 		}
 		a.spare = nil
 		a.blocks = append(a.blocks, b)
+		a.starts = append(a.starts, pos)
 	}
 	off := a.end
 	copy(a.bytes(off, uint32(len(key))), key)
@@ -226,14 +236,33 @@ func (a *keyArena) bytes(off int64, n uint32) []byte {
 	return b[i : i+int64(n) : i+int64(n)]
 }
 
-// release frees the blocks wholly before off.
-func (a *keyArena) release(off int64) {
-	for len(a.blocks) > 0 && a.base+keyBlockBytes <= off {
-		a.spare = a.blocks[0]
-		a.blocks[0] = nil
-		a.blocks = a.blocks[1:]
+// releaseBefore frees the blocks that hold only keys of entries before
+// position first: every block but the last whose successor starts at or
+// before first.
+func (a *keyArena) releaseBefore(first int64) {
+	for len(a.blocks) > 1 && a.starts[1] <= first {
+		a.dropFront()
+	}
+}
+
+// releaseAll frees every block: the memo is empty.
+func (a *keyArena) releaseAll() {
+	for len(a.blocks) > 0 {
+		a.dropFront()
+	}
+	a.base = a.end - a.end%keyBlockBytes
+	if a.end%keyBlockBytes != 0 {
 		a.base += keyBlockBytes
 	}
+	a.end = a.base
+}
+
+func (a *keyArena) dropFront() {
+	a.spare = a.blocks[0]
+	a.blocks[0] = nil
+	a.blocks = a.blocks[1:]
+	a.starts = a.starts[1:]
+	a.base += keyBlockBytes
 }
 
 // posIndex maps a nonzero uint64 hash to a ring position: a hashTable whose
@@ -274,4 +303,40 @@ func (x *posIndex) swap(key uint64, pos int64) (old int64, ok bool) {
 			return 0, false
 		}
 	}
+}
+
+// purgeBefore empties, in one sweep in place, the slots whose position is
+// before first (stale), and moves every live entry back to the first empty
+// slot of its probe run. The sweep begins after an empty slot, so no probe
+// run wraps past its start, and a live entry only ever moves back into slots
+// already swept, which are in cache: the sweep reads and writes the table in
+// order, where a rehash into a new table writes each entry at a random place
+// (a cache miss per live entry).
+func (x *posIndex) purgeBefore(first int64) {
+	mask := uint64(len(x.slots) - 1)
+	start := uint64(0)
+	for x.slots[start].hash != 0 { // load ≤ 1/2: there is an empty slot
+		start++
+	}
+	n := 0
+	for k := uint64(1); k < uint64(len(x.slots)); k++ {
+		i := (start + k) & mask
+		s := x.slots[i]
+		switch {
+		case s.hash == 0:
+			continue
+		case s.v < first:
+			x.slots[i] = hashSlot[int64]{}
+			continue
+		}
+		n++
+		j := s.hash & mask
+		for j != i && x.slots[j].hash != 0 {
+			j = (j + 1) & mask
+		}
+		if j != i {
+			x.slots[j], x.slots[i] = s, hashSlot[int64]{}
+		}
+	}
+	x.n = n
 }

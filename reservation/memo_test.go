@@ -149,3 +149,41 @@ func TestPosIndexAgainstMap(t *testing.T) {
 		require.Equal(t, v, got)
 	}
 }
+
+// TestPosIndexPurgeAgainstMap: swaps at rising positions, with keys that
+// crowd a few home slots near the table's end so probe runs wrap, and now and
+// then a purge of every position before a rising front; the index must then
+// hold exactly the model's entries at or after the front.
+func TestPosIndexPurgeAgainstMap(t *testing.T) {
+	rng := rand.New(rand.NewPCG(5, 6))
+	x := posIndex{}
+	x.resize(1024)
+	model := map[uint64]int64{}
+	first := int64(0)
+	for pos := int64(0); pos < 300_000; pos++ {
+		key := uint64(rng.IntN(300))<<20 | uint64(1020+rng.IntN(8)) // homes 1020..1027: wrap at 1024
+		if rng.IntN(4) == 0 {
+			key = rng.Uint64() | 1
+		}
+		if 2*(x.n+1) > len(x.slots) { // as Memo.rebuildIndex does at a steady size
+			first = pos - int64(rng.IntN(200))
+			x.purgeBefore(first)
+			for k, v := range model {
+				if v < first {
+					delete(model, k)
+				}
+			}
+			require.Equal(t, len(model), x.n, "pos %d", pos)
+			for k, v := range model {
+				got, ok := x.get(k)
+				require.True(t, ok, "pos %d", pos)
+				require.Equal(t, v, got, "pos %d", pos)
+			}
+		}
+		old, ok := x.swap(key, pos)
+		want, wok := model[key]
+		require.Equal(t, wok, ok, "pos %d", pos)
+		require.Equal(t, want, old, "pos %d", pos)
+		model[key] = pos
+	}
+}
