@@ -220,9 +220,9 @@ func (o *op) idOf(prefix byte, n uint64) string {
 // lockWallet locks tenant's shard and returns the wallet, or ErrNotFound with
 // the shard unlocked.
 func (e *Engine) lockWallet(tenant string) (*reservation.Shard[wallet], *wallet, error) {
-	sh := e.wallets.ShardOf(tenant)
+	sh, h := e.wallets.Locate(tenant)
 	sh.Lock()
-	w := sh.Get(tenant)
+	w := sh.GetHashed(h, tenant)
 	if w == nil {
 		sh.Unlock()
 		return nil, nil, notFound("tenant")

@@ -184,11 +184,11 @@ func (e *Engine) applyEvent(r *EventRequest) (*Commit, EventAnswer, bool, error)
 	if err != nil {
 		return nil, EventAnswer{}, false, err
 	}
-	sh := e.wallets.ShardOf(r.Tenant)
+	sh, h := e.wallets.Locate(r.Tenant)
 	sh.Lock()
 	memo := &e.shards[sh.ID()].events
 	probe := memo.Probe(r.EventID) // in flight while the wallet is found
-	w := sh.Get(r.Tenant)
+	w := sh.GetHashed(h, r.Tenant)
 	if w == nil {
 		sh.Unlock()
 		return nil, EventAnswer{}, false, notFound("tenant")

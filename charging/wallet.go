@@ -3,6 +3,7 @@ package charging
 import (
 	"fmt"
 	"sync"
+	"sync/atomic"
 	"time"
 	"unsafe"
 
@@ -313,6 +314,23 @@ func assert(ok bool, what string) {
 }
 
 func monthOf(ms int64) int32 {
+	if m := lastMonthSpan.Load(); m != nil && ms >= m.startMs && ms < m.endMs {
+		return m.month
+	}
 	t := time.UnixMilli(ms).UTC()
-	return int32(t.Year()*100 + int(t.Month()))
+	start := time.Date(t.Year(), t.Month(), 1, 0, 0, 0, 0, time.UTC)
+	m := &monthSpan{startMs: start.UnixMilli(), endMs: start.AddDate(0, 1, 0).UnixMilli(),
+		month: int32(t.Year()*100 + int(t.Month()))}
+	lastMonthSpan.Store(m)
+	return m.month
+}
+
+// lastMonthSpan is the month monthOf last computed, with its bounds: nearly
+// every call is for now, and the calendar arithmetic of a time.Time costs a
+// debit (which takes the month twice) as much as its rating does.
+var lastMonthSpan atomic.Pointer[monthSpan]
+
+type monthSpan struct {
+	startMs, endMs int64 // [start, end) of the month, UTC
+	month          int32 // yyyymm
 }

@@ -2,9 +2,11 @@ package charging
 
 import (
 	"fmt"
+	"math/rand/v2"
 	"reflect"
 	"strings"
 	"testing"
+	"time"
 	"unsafe"
 
 	"github.com/stretchr/testify/require"
@@ -53,5 +55,30 @@ func TestWalletHotFieldsShareLines(t *testing.T) {
 	}
 	for name, end := range hot {
 		require.LessOrEqual(t, end, uintptr(160), name)
+	}
+}
+
+// TestMonthOfAgainstCalendar: the cached month agrees with the calendar on
+// both sides of month ends (leap February, December into January), whatever
+// month the cache held before.
+func TestMonthOfAgainstCalendar(t *testing.T) {
+	calendar := func(ms int64) int32 {
+		u := time.UnixMilli(ms).UTC()
+		return int32(u.Year()*100 + int(u.Month()))
+	}
+	var edges []int64
+	for _, d := range []string{"2024-02-29T23:59:59.999Z", "2024-03-01T00:00:00Z", "2026-12-31T23:59:59.999Z",
+		"2027-01-01T00:00:00Z", "1999-12-31T23:59:59.999Z", "2026-06-15T12:00:00Z"} {
+		at, err := time.Parse(time.RFC3339Nano, d)
+		require.NoError(t, err)
+		edges = append(edges, at.UnixMilli()-1, at.UnixMilli(), at.UnixMilli()+1)
+	}
+	rng := rand.New(rand.NewPCG(7, 8))
+	for range 20_000 {
+		ms := edges[rng.IntN(len(edges))]
+		if rng.IntN(4) == 0 {
+			ms = rng.Int64N(4_102_444_800_000) // up to 2100
+		}
+		require.Equal(t, calendar(ms), monthOf(ms), "ms %d", ms)
 	}
 }

@@ -46,6 +46,16 @@ func (t *Table[W]) ShardOf(tenant string) *Shard[W] {
 	return &t.shards[shardBits(hashID(tenant))&t.mask]
 }
 
+// Locate returns the shard that holds tenant and the tenant's hash, for
+// GetHashed: the id is hashed once per request.
+func (t *Table[W]) Locate(tenant string) (*Shard[W], TenantHash) {
+	h := hashID(tenant)
+	return &t.shards[shardBits(h)&t.mask], TenantHash(h)
+}
+
+// TenantHash is a tenant id's hash, from Locate.
+type TenantHash uint64
+
 // Len returns the number of shards.
 func (t *Table[W]) Len() int { return len(t.shards) }
 
@@ -64,6 +74,12 @@ func (s *Shard[W]) Unlock() { s.mu.Unlock() }
 // Get returns the wallet of tenant; the shard must be locked.
 func (s *Shard[W]) Get(tenant string) *W {
 	w, _ := s.wallets.get(hashID(tenant), tenant, s.keyOf)
+	return w
+}
+
+// GetHashed is Get with the tenant's hash from Locate.
+func (s *Shard[W]) GetHashed(h TenantHash, tenant string) *W {
+	w, _ := s.wallets.get(uint64(h), tenant, s.keyOf)
 	return w
 }
 
