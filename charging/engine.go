@@ -196,7 +196,7 @@ func idNumber(prefix byte, id string) (uint64, error) {
 	return n, nil
 }
 
-// id mints an id in the shard's arena (no allocation per id); the shard lock is held.
+// id mints an id in the operation's arena (no allocation per id).
 func (o *op) id(prefix byte) string {
 	return o.idOf(prefix, o.nextIDNumber())
 }
@@ -214,7 +214,7 @@ func (o *op) nextIDNumber() uint64 {
 }
 
 func (o *op) idOf(prefix byte, n uint64) string {
-	return o.sh.IDs.String(appendIDNumber(o.sh.IDs.Bytes(16), prefix, n))
+	return o.fx.ids.String(appendIDNumber(o.fx.ids.Bytes(16), prefix, n))
 }
 
 // lockWallet locks tenant's shard and returns the wallet, or ErrNotFound with

@@ -82,6 +82,11 @@ type effectBuf struct {
 	evbuf  [4]WalletEvent
 	usebuf [2]UsageDelta
 	op     op // the operation using this buffer: lives here so it is not allocated
+	// ids holds the ids the operations using this buffer mint. The pool
+	// keeps a buffer per core, so minting writes a line only this core
+	// writes; an arena per wallet shard was written by whichever core took
+	// the shard, a line the cores passed back and forth.
+	ids reservation.StringArena
 }
 
 var effectPool = sync.Pool{New: func() any { b := &effectBuf{}; b.reset(); return b }}

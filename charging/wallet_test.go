@@ -9,6 +9,7 @@ import (
 	"time"
 	"unsafe"
 
+	"github.com/salio/salio/reservation"
 	"github.com/stretchr/testify/require"
 )
 
@@ -81,4 +82,11 @@ func TestMonthOfAgainstCalendar(t *testing.T) {
 		}
 		require.Equal(t, calendar(ms), monthOf(ms), "ms %d", ms)
 	}
+}
+
+// TestShardLayout: the per-shard structures are whole cache lines, so no
+// line is shared by two shards (see shardState and reservation.Shard).
+func TestShardLayout(t *testing.T) {
+	require.Equal(t, uintptr(256), unsafe.Sizeof(shardState{}), "adjust shardStatePadBytes")
+	require.Equal(t, uintptr(192), unsafe.Sizeof(reservation.Shard[wallet]{}), "adjust reservation.shardPadBytes")
 }

@@ -8,8 +8,8 @@ const arenaBlockBytes = 16 << 10
 // StringArena carves short immutable strings (ids) out of shared blocks, so a
 // hot path that mints an id per request does not allocate per request. A
 // block stays alive while any string in it does; ids are minted in time order
-// and forgotten in time order (retention), so blocks die whole. Guarded by the
-// shard lock like everything else in a Shard.
+// and forgotten in time order (retention), so blocks die whole. Not safe for
+// concurrent use: the engine keeps one per pooled operation buffer.
 type StringArena struct{ block []byte }
 
 // Bytes returns an empty buffer with room for n bytes: append to it, then

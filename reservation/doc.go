@@ -17,7 +17,7 @@
 //     renewals) driven by an injected clock, never a goroutine or
 //     time.AfterFunc per item; Queue: a block FIFO for the deadlines that
 //     arrive in time order (idempotency retention), O(1) per item.
-//   - StringArena: ids minted under the shard lock without an allocation each.
+//   - StringArena: ids minted without an allocation each.
 //   - Memo: values remembered by (tenant, key) for a retention window, in a
 //     ring in arrival order (the order they expire in) with a hash index: the
 //     event idempotency records, without a map per wallet or an entry per

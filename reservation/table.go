@@ -22,10 +22,14 @@ type Shard[W any] struct {
 	keyOf   func(*W) string
 	Timers  Timers // expiry, grace, renewals: any order
 	Forget  Queue  // idempotency retention: pushed in time order
-	IDs     StringArena
 	id      int
-	_       [32]byte // keep neighbouring shards' locks off one cache line
+	// _ pads a Shard to 192 bytes, three whole cache lines, so that no line
+	// holds two shards: a core taking one shard does not take its
+	// neighbour's lock word or table header from the other core.
+	_ [shardPadBytes]byte
 }
+
+const shardPadBytes = 72
 
 // NewTable returns a table with n shards; n is rounded up to a power of two.
 func NewTable[W any](n int, keyOf func(*W) string) *Table[W] {
