@@ -3,6 +3,8 @@ package main
 import (
 	"context"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -23,6 +25,41 @@ func TestIDArenaIDsAreUniqueAndFixedWidth(t *testing.T) {
 		if seen[b.id(i)] {
 			t.Fatalf("a second arena repeats %q", b.id(i))
 		}
+	}
+}
+
+// TestIDCursorsShareNoID: goroutines drawing ids a block at a time never
+// draw the same one, and n draws stay within the arena newIDArenaFor sized.
+func TestIDCursorsShareNoID(t *testing.T) {
+	const n, workers = 10_000, 2
+	a := newIDArenaFor(n, "c")
+	var shared atomic.Int64
+	var remaining atomic.Int64
+	remaining.Store(n)
+	drawn := make([][]string, workers)
+	var wg sync.WaitGroup
+	for w := range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			c := idCursor{a: a, shared: &shared}
+			for remaining.Add(-1) >= 0 {
+				drawn[w] = append(drawn[w], c.id())
+			}
+		}()
+	}
+	wg.Wait()
+	seen := map[string]bool{}
+	for _, ids := range drawn {
+		for _, id := range ids {
+			if seen[id] {
+				t.Fatalf("id %q drawn twice", id)
+			}
+			seen[id] = true
+		}
+	}
+	if len(seen) != n {
+		t.Fatalf("%d ids drawn, want %d", len(seen), n)
 	}
 }
 

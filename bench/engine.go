@@ -177,11 +177,41 @@ func newIDArena(n int, prefix string) *idArena {
 
 func (a *idArena) id(i int) string { return unsafe.String(&a.buf[i*a.width], a.width) }
 
+// idCursorBlock is how many arena ids a goroutine takes at a time.
+const idCursorBlock = 1024
+
+// newIDArenaFor makes enough ids for n operations taken through idCursors by
+// the goroutines of a RunParallel, each of which may leave part of its last
+// block unused.
+func newIDArenaFor(n int, prefix string) *idArena {
+	return newIDArena(n+runtime.GOMAXPROCS(0)*idCursorBlock, prefix)
+}
+
+// idCursor hands one goroutine of a RunParallel the arena's ids a block at a
+// time. An atomic add per id, on a counter every core writes, moves that
+// counter's cache line between the cores on every operation: a cost of the
+// harness, not of the engine (a request brings its own id), and on a VM whose
+// cores are far apart as large as a tenth of an operation.
+type idCursor struct {
+	a         *idArena
+	shared    *atomic.Int64
+	next, end int
+}
+
+func (c *idCursor) id() string {
+	if c.next == c.end {
+		c.end = int(c.shared.Add(idCursorBlock))
+		c.next = c.end - idCursorBlock
+	}
+	c.next++
+	return c.a.id(c.next - 1)
+}
+
 var benchSeed atomic.Uint64
 
 // benchEventDebits charges one-segment SMS to uniformly random wallets.
 func benchEventDebits(b *testing.B, f *engineFixture) {
-	ids := newIDArena(b.N, "e")
+	ids := newIDArenaFor(b.N, "e")
 	var next atomic.Int64
 	var failures atomic.Int64
 	b.ReportAllocs()
@@ -190,8 +220,9 @@ func benchEventDebits(b *testing.B, f *engineFixture) {
 		r := rand.New(rand.NewPCG(benchSeed.Add(1), 1))
 		req := charging.EventRequest{Service: "sms", Destination: "255712345678", Segments: 1, Encoding: "gsm7"}
 		names := tenantNamer{n: len(f.tenants)}
+		cur := idCursor{a: ids, shared: &next}
 		for pb.Next() {
-			req.EventID = ids.id(int(next.Add(1) - 1))
+			req.EventID = cur.id()
 			req.Tenant = names.random(r)
 			if _, _, err := f.e.Event(req); err != nil && failures.Add(1) == 1 {
 				b.Log(err)
@@ -204,7 +235,7 @@ func benchEventDebits(b *testing.B, f *engineFixture) {
 
 // benchSessionCycles runs whole calls: start, two 60 s updates, stop at 30 s.
 func benchSessionCycles(b *testing.B, f *engineFixture) {
-	ids := newIDArena(b.N, "s")
+	ids := newIDArenaFor(b.N, "s")
 	var next atomic.Int64
 	var failures atomic.Int64
 	b.ReportAllocs()
@@ -213,8 +244,9 @@ func benchSessionCycles(b *testing.B, f *engineFixture) {
 		r := rand.New(rand.NewPCG(benchSeed.Add(1), 2))
 		start := charging.StartRequest{Service: "voice", Direction: "outbound", Destination: "255712345678"}
 		names := tenantNamer{n: len(f.tenants)}
+		cur := idCursor{a: ids, shared: &next}
 		for pb.Next() {
-			start.SessionID = ids.id(int(next.Add(1) - 1))
+			start.SessionID = cur.id()
 			start.Tenant = names.random(r)
 			if err := oneCycle(f.e, start); err != nil && failures.Add(1) == 1 {
 				b.Log(err)
@@ -240,7 +272,7 @@ func oneCycle(e *charging.Engine, start charging.StartRequest) error {
 
 // benchTopUps credits random wallets with unique references.
 func benchTopUps(b *testing.B, f *engineFixture) {
-	ids := newIDArena(b.N, "r")
+	ids := newIDArenaFor(b.N, "r")
 	var next atomic.Int64
 	var failures atomic.Int64
 	b.ReportAllocs()
@@ -248,8 +280,9 @@ func benchTopUps(b *testing.B, f *engineFixture) {
 	b.RunParallel(func(pb *testing.PB) {
 		r := rand.New(rand.NewPCG(benchSeed.Add(1), 3))
 		req := charging.TopUpRequest{AmountMicros: 1_000_000, Method: "mpesa"}
+		cur := idCursor{a: ids, shared: &next}
 		for pb.Next() {
-			req.Reference = ids.id(int(next.Add(1) - 1))
+			req.Reference = cur.id()
 			if _, _, err := f.e.TopUp(f.tenants[r.IntN(len(f.tenants))], req); err != nil && failures.Add(1) == 1 {
 				b.Log(err)
 			}
