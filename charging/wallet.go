@@ -114,6 +114,8 @@ type op struct {
 
 func (e *Engine) newOp(sh *reservation.Shard[wallet], w *wallet) *op {
 	fx := effectPool.Get().(*effectBuf)
+	assert(fx.Wallet == nil && fx.Transaction == nil && len(fx.Events) == 0 && len(fx.Usage) == 0,
+		"a pooled effect buffer came back uncleared")
 	fx.op = op{e: e, sh: sh, w: w, now: e.nowMs(), fx: fx}
 	return &fx.op
 }
@@ -132,17 +134,21 @@ func (o *op) push() *Commit {
 func (o *op) submit() *Commit {
 	c := o.push()
 	o.sh.Unlock()
-	o.release()
+	o.fx.recycle() // push left the effect clear
 	return c
 }
 
-// release returns the buffer, and with it the op, to the pool: nothing may
-// use the op after.
+// release clears the buffer and returns it, and with it the op, to the pool:
+// nothing may use the op after.
 func (o *op) release() {
-	fx := o.fx
-	fx.reset()
-	fx.op = op{}
-	effectPool.Put(fx)
+	o.fx.reset()
+	o.fx.recycle()
+}
+
+// recycle returns a cleared buffer to the pool.
+func (b *effectBuf) recycle() {
+	b.op = op{}
+	effectPool.Put(b)
 }
 
 // abort unlocks without submitting anything (the operation changed nothing).
