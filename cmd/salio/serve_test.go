@@ -147,7 +147,6 @@ func TestServeDefaults(t *testing.T) {
 	require.NoError(t, err)
 	key := strings.TrimSpace(string(raw))
 	require.True(t, strings.HasPrefix(key, "sk_"))
-	require.Contains(t, r.out.String(), keyFile)
 
 	code, body := get(t, r.base+"/v1/tariffs/standard", key)
 	require.Equal(t, 200, code, body)
@@ -160,6 +159,9 @@ func TestServeDefaults(t *testing.T) {
 	require.Equal(t, 200, code)
 	require.Contains(t, body, "salio_http_requests_total")
 	r.stop(t)
+	// The banner is printed after the listener is up, so /readyz can answer
+	// before it is out: read the output once the process has exited.
+	require.Contains(t, r.out.String(), keyFile)
 
 	// Restart on the same data: the key stays valid, the file unchanged.
 	r = startServe(t, bin, dir, addr)
@@ -168,6 +170,6 @@ func TestServeDefaults(t *testing.T) {
 	require.Equal(t, raw, raw2)
 	code, _ = get(t, r.base+"/v1/tariffs/standard", key)
 	require.Equal(t, 200, code)
-	require.Contains(t, r.out.String(), "unchanged")
 	r.stop(t)
+	require.Contains(t, r.out.String(), "unchanged")
 }
