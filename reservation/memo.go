@@ -250,11 +250,8 @@ func (a *keyArena) releaseAll() {
 	for len(a.blocks) > 0 {
 		a.dropFront()
 	}
-	a.base = a.end - a.end%keyBlockBytes
-	if a.end%keyBlockBytes != 0 {
-		a.base += keyBlockBytes
-	}
-	a.end = a.base
+	a.end += (keyBlockBytes - a.end%keyBlockBytes) % keyBlockBytes // the next key opens a block
+	a.base = a.end
 }
 
 func (a *keyArena) dropFront() {
