@@ -76,10 +76,7 @@ func (s *Shard[W]) Lock() { s.mu.Lock() }
 func (s *Shard[W]) Unlock() { s.mu.Unlock() }
 
 // Get returns the wallet of tenant; the shard must be locked.
-func (s *Shard[W]) Get(tenant string) *W {
-	w, _ := s.wallets.get(hashID(tenant), tenant, s.keyOf)
-	return w
-}
+func (s *Shard[W]) Get(tenant string) *W { return s.GetHashed(TenantHash(hashID(tenant)), tenant) }
 
 // GetHashed is Get with the tenant's hash from Locate.
 func (s *Shard[W]) GetHashed(h TenantHash, tenant string) *W {
