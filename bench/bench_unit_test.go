@@ -33,7 +33,6 @@ func TestIDArenaIDsAreUniqueAndFixedWidth(t *testing.T) {
 func TestIDCursorsShareNoID(t *testing.T) {
 	const n, workers = 10_000, 2
 	a := newIDArenaFor(n, "c")
-	var shared atomic.Int64
 	var remaining atomic.Int64
 	remaining.Store(n)
 	drawn := make([][]string, workers)
@@ -42,7 +41,7 @@ func TestIDCursorsShareNoID(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			c := idCursor{a: a, shared: &shared}
+			c := a.cursor()
 			for remaining.Add(-1) >= 0 {
 				drawn[w] = append(drawn[w], c.id())
 			}

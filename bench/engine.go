@@ -151,6 +151,7 @@ func parallelRange(n int, fn func(i int) error) error {
 type idArena struct {
 	buf   []byte
 	width int
+	taken atomic.Int64 // ids handed to cursors
 }
 
 const idDigits = 11
@@ -194,13 +195,15 @@ func newIDArenaFor(n int, prefix string) *idArena {
 // cores are far apart as large as a tenth of an operation.
 type idCursor struct {
 	a         *idArena
-	shared    *atomic.Int64
 	next, end int
 }
 
+// cursor returns a cursor for one goroutine.
+func (a *idArena) cursor() idCursor { return idCursor{a: a} }
+
 func (c *idCursor) id() string {
 	if c.next == c.end {
-		c.end = int(c.shared.Add(idCursorBlock))
+		c.end = int(c.a.taken.Add(idCursorBlock))
 		c.next = c.end - idCursorBlock
 	}
 	c.next++
@@ -212,7 +215,6 @@ var benchSeed atomic.Uint64
 // benchEventDebits charges one-segment SMS to uniformly random wallets.
 func benchEventDebits(b *testing.B, f *engineFixture) {
 	ids := newIDArenaFor(b.N, "e")
-	var next atomic.Int64
 	var failures atomic.Int64
 	b.ReportAllocs()
 	b.ResetTimer()
@@ -220,7 +222,7 @@ func benchEventDebits(b *testing.B, f *engineFixture) {
 		r := rand.New(rand.NewPCG(benchSeed.Add(1), 1))
 		req := charging.EventRequest{Service: "sms", Destination: "255712345678", Segments: 1, Encoding: "gsm7"}
 		names := tenantNamer{n: len(f.tenants)}
-		cur := idCursor{a: ids, shared: &next}
+		cur := ids.cursor()
 		for pb.Next() {
 			req.EventID = cur.id()
 			req.Tenant = names.random(r)
@@ -236,7 +238,6 @@ func benchEventDebits(b *testing.B, f *engineFixture) {
 // benchSessionCycles runs whole calls: start, two 60 s updates, stop at 30 s.
 func benchSessionCycles(b *testing.B, f *engineFixture) {
 	ids := newIDArenaFor(b.N, "s")
-	var next atomic.Int64
 	var failures atomic.Int64
 	b.ReportAllocs()
 	b.ResetTimer()
@@ -244,7 +245,7 @@ func benchSessionCycles(b *testing.B, f *engineFixture) {
 		r := rand.New(rand.NewPCG(benchSeed.Add(1), 2))
 		start := charging.StartRequest{Service: "voice", Direction: "outbound", Destination: "255712345678"}
 		names := tenantNamer{n: len(f.tenants)}
-		cur := idCursor{a: ids, shared: &next}
+		cur := ids.cursor()
 		for pb.Next() {
 			start.SessionID = cur.id()
 			start.Tenant = names.random(r)
@@ -273,14 +274,13 @@ func oneCycle(e *charging.Engine, start charging.StartRequest) error {
 // benchTopUps credits random wallets with unique references.
 func benchTopUps(b *testing.B, f *engineFixture) {
 	ids := newIDArenaFor(b.N, "r")
-	var next atomic.Int64
 	var failures atomic.Int64
 	b.ReportAllocs()
 	b.ResetTimer()
 	b.RunParallel(func(pb *testing.PB) {
 		r := rand.New(rand.NewPCG(benchSeed.Add(1), 3))
 		req := charging.TopUpRequest{AmountMicros: 1_000_000, Method: "mpesa"}
-		cur := idCursor{a: ids, shared: &next}
+		cur := ids.cursor()
 		for pb.Next() {
 			req.Reference = cur.id()
 			if _, _, err := f.e.TopUp(f.tenants[r.IntN(len(f.tenants))], req); err != nil && failures.Add(1) == 1 {

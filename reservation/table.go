@@ -47,7 +47,8 @@ func NewTable[W any](n int, keyOf func(*W) string) *Table[W] {
 
 // ShardOf returns the shard that holds tenant.
 func (t *Table[W]) ShardOf(tenant string) *Shard[W] {
-	return &t.shards[shardBits(hashID(tenant))&t.mask]
+	sh, _ := t.Locate(tenant)
+	return sh
 }
 
 // Locate returns the shard that holds tenant and the tenant's hash, for
