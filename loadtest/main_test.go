@@ -42,6 +42,9 @@ func TestSpawnShort(t *testing.T) {
 	if rep.Audit.Tenants == 0 || rep.Requests == 0 {
 		t.Fatalf("nothing audited: %+v", rep.Audit)
 	}
+	if rep.Server.WALBytesPerSec <= 0 {
+		t.Fatalf("the report read no store writes from /metrics: %+v", rep.Server)
+	}
 }
 
 func TestFlagsRejectBadInput(t *testing.T) {

@@ -62,6 +62,15 @@ var (
 	descCkptRecs   = prometheus.NewDesc("salio_store_checkpoint_records_total", "Records written by checkpoints (after folding each key's images).", nil, nil)
 	descCkptSecs   = prometheus.NewDesc("salio_store_checkpoint_last_seconds", "How long the last checkpoint took to write.", nil, nil)
 	descPending    = prometheus.NewDesc("salio_store_pending_bytes", "Deferred records waiting for the next checkpoint (what a crash would replay).", nil, nil)
+
+	descL0Sublevels = prometheus.NewDesc("salio_store_lsm_l0_sublevels", "Pebble L0 sublevels: grows when compactions fall behind writes.", nil, nil)
+	descL0Files     = prometheus.NewDesc("salio_store_lsm_l0_files", "Pebble L0 sstables.", nil, nil)
+	descTableBytes  = prometheus.NewDesc("salio_store_lsm_table_bytes", "Bytes in Pebble sstables, all levels.", nil, nil)
+	descFlushed     = prometheus.NewDesc("salio_store_lsm_flushed_bytes_total", "Bytes written by Pebble memtable flushes since start.", nil, nil)
+	descCompacted   = prometheus.NewDesc("salio_store_lsm_compacted_bytes_total", "Bytes written by Pebble compactions since start (compacted/flushed = write amplification).", nil, nil)
+	descDebt        = prometheus.NewDesc("salio_store_lsm_compaction_debt_bytes", "Pebble's estimate of bytes compactions must still write.", nil, nil)
+	descActive      = prometheus.NewDesc("salio_store_lsm_compactions_running", "Pebble compactions running now.", nil, nil)
+	descWAL         = prometheus.NewDesc("salio_store_wal_bytes_total", "Bytes written to the WAL since start.", nil, nil)
 )
 
 // statsCollector reads Store.Stats at scrape time.
@@ -69,7 +78,8 @@ type statsCollector struct{ s *Store }
 
 func (c *statsCollector) Describe(ch chan<- *prometheus.Desc) {
 	for _, d := range []*prometheus.Desc{descQueueDepth, descFailures, descFailed, descLogHead, descCommits, descEffects,
-		descCkpts, descCkptRecs, descCkptSecs, descPending} {
+		descCkpts, descCkptRecs, descCkptSecs, descPending,
+		descL0Sublevels, descL0Files, descTableBytes, descFlushed, descCompacted, descDebt, descActive, descWAL} {
 		ch <- d
 	}
 }
@@ -94,4 +104,17 @@ func (c *statsCollector) Collect(ch chan<- prometheus.Metric) {
 	ch <- prometheus.MustNewConstMetric(descCkptRecs, prometheus.CounterValue, float64(st.CheckpointRecords))
 	ch <- prometheus.MustNewConstMetric(descCkptSecs, prometheus.GaugeValue, st.LastCheckpoint.Seconds())
 	ch <- prometheus.MustNewConstMetric(descPending, prometheus.GaugeValue, float64(st.PendingBytes))
+	c.collectLSM(ch)
+}
+
+func (c *statsCollector) collectLSM(ch chan<- prometheus.Metric) {
+	l := c.s.LSM()
+	ch <- prometheus.MustNewConstMetric(descL0Sublevels, prometheus.GaugeValue, float64(l.L0Sublevels))
+	ch <- prometheus.MustNewConstMetric(descL0Files, prometheus.GaugeValue, float64(l.L0Files))
+	ch <- prometheus.MustNewConstMetric(descTableBytes, prometheus.GaugeValue, float64(l.TableBytes))
+	ch <- prometheus.MustNewConstMetric(descFlushed, prometheus.CounterValue, float64(l.FlushedBytes))
+	ch <- prometheus.MustNewConstMetric(descCompacted, prometheus.CounterValue, float64(l.CompactedBytes))
+	ch <- prometheus.MustNewConstMetric(descDebt, prometheus.GaugeValue, float64(l.CompactionDebt))
+	ch <- prometheus.MustNewConstMetric(descActive, prometheus.GaugeValue, float64(l.CompactionsActive))
+	ch <- prometheus.MustNewConstMetric(descWAL, prometheus.CounterValue, float64(l.WALBytes))
 }

@@ -1,6 +1,7 @@
 package store
 
 import (
+	"context"
 	"strings"
 	"testing"
 	"time"
@@ -40,4 +41,23 @@ salio_store_pending_bytes 0
 	n, err := testutil.GatherAndCount(reg, "salio_store_commit_seconds")
 	require.NoError(t, err)
 	require.Equal(t, 1, n)
+}
+
+// TestLSMStats: the Pebble figures count what a flush and a compaction wrote.
+func TestLSMStats(t *testing.T) {
+	s := openStore(t, t.TempDir(), testOptions())
+	for i := range 50 { // two overlapping flushes, so the compaction rewrites rather than moves
+		require.NoError(t, s.Submit(chargeEffect("acme", uint64(i+1), 202611)).Wait())
+		if i == 24 || i == 49 {
+			require.NoError(t, s.db.Flush())
+		}
+	}
+	require.NoError(t, s.db.Compact(context.Background(), []byte{0}, []byte{0xff}, true))
+	l := s.LSM()
+	require.Positive(t, l.FlushedBytes)
+	require.Positive(t, l.CompactedBytes)
+	require.Positive(t, l.TableBytes)
+	require.Positive(t, l.WALBytes)
+	require.NoError(t, s.Close())
+	require.Equal(t, LSMStats{}, s.LSM(), "closed: zero, not a panic")
 }

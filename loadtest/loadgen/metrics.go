@@ -14,7 +14,13 @@ type ServerMetrics struct {
 	CPUSeconds float64            `json:"cpu_seconds"`
 	RSSBytes   float64            `json:"rss_bytes"`
 	Backlog    map[string]float64 `json:"backlog,omitempty"` // every series whose name contains "backlog"
-	OK         bool               `json:"ok"`
+	// Store write counters (salio_store_wal_bytes_total and the Pebble
+	// flush and compaction byte counters): what the disk and the
+	// compactions cost per charge.
+	WALBytes       float64 `json:"wal_bytes"`
+	FlushedBytes   float64 `json:"flushed_bytes"`
+	CompactedBytes float64 `json:"compacted_bytes"`
+	OK             bool    `json:"ok"`
 }
 
 // parseMetrics reads the Prometheus text format, keeping the process figures
@@ -38,6 +44,12 @@ func parseMetrics(b []byte) ServerMetrics {
 			m.CPUSeconds, m.OK = val, true
 		case name == "process_resident_memory_bytes":
 			m.RSSBytes = val
+		case name == "salio_store_wal_bytes_total":
+			m.WALBytes = val
+		case name == "salio_store_lsm_flushed_bytes_total":
+			m.FlushedBytes = val
+		case name == "salio_store_lsm_compacted_bytes_total":
+			m.CompactedBytes = val
 		case strings.Contains(name, "backlog"):
 			m.Backlog[series] = val
 		}

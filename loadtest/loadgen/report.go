@@ -82,6 +82,12 @@ type ServerPhase struct {
 	// BacklogAfter is the backlog once the audit finished: a relay that
 	// keeps up drains it meanwhile.
 	BacklogAfter map[string]float64 `json:"backlog_after_audit,omitempty"`
+	// Bytes per second the store wrote over the load phase: to its WAL,
+	// in memtable flushes and in compactions (0 when the server has no
+	// such metrics, e.g. the no-op server).
+	WALBytesPerSec       float64 `json:"wal_bytes_per_s"`
+	FlushedBytesPerSec   float64 `json:"flushed_bytes_per_s"`
+	CompactedBytesPerSec float64 `json:"compacted_bytes_per_s"`
 }
 
 // GenPhase is the generator's own CPU over the load phase.
@@ -170,6 +176,10 @@ func (r *Report) WriteTable(w io.Writer) {
 			}
 		}
 		fmt.Fprintln(w)
+		if sv := r.Server; sv.WALBytesPerSec > 0 {
+			fmt.Fprintf(w, "store writes: WAL %.1f MB/s, flushes %.1f MB/s, compactions %.1f MB/s\n",
+				sv.WALBytesPerSec/1e6, sv.FlushedBytesPerSec/1e6, sv.CompactedBytesPerSec/1e6)
+		}
 	} else {
 		fmt.Fprintf(w, "\nserver: /metrics not available\n")
 	}

@@ -129,8 +129,12 @@ func runAgainst(ctx context.Context, cfg Config, mix []mixEntry, srv *Server) (*
 	rep.Generator = GenPhase{CPUSeconds: (cpu1 - cpu0).Seconds(), CPUCores: (cpu1 - cpu0).Seconds() / elapsed.Seconds()}
 	if before.OK && after.OK {
 		d := after.CPUSeconds - before.CPUSeconds
-		rep.Server = ServerPhase{MetricsOK: true, CPUSeconds: d, CPUCores: d / elapsed.Seconds(),
-			RSSBytes: after.RSSBytes, Backlog: after.Backlog}
+		secs := elapsed.Seconds()
+		rep.Server = ServerPhase{MetricsOK: true, CPUSeconds: d, CPUCores: d / secs,
+			RSSBytes: after.RSSBytes, Backlog: after.Backlog,
+			WALBytesPerSec:       (after.WALBytes - before.WALBytes) / secs,
+			FlushedBytesPerSec:   (after.FlushedBytes - before.FlushedBytes) / secs,
+			CompactedBytesPerSec: (after.CompactedBytes - before.CompactedBytes) / secs}
 	}
 	if srv != nil && srv.Exited() {
 		rep.Failures = append(rep.Failures, "the spawned server died during the run; log tail:\n"+srv.LogTail(3000))

@@ -343,8 +343,12 @@ process_resident_memory_bytes 1.048576e+08
 salio_cdr_backlog{log="cdrs"} 42
 salio_cdr_backlog{log="events"} 0
 go_goroutines 17
+salio_store_wal_bytes_total 1e+06
+salio_store_lsm_flushed_bytes_total 2000
+salio_store_lsm_compacted_bytes_total 3000
 `))
-	if !m.OK || m.CPUSeconds != 12.5 || m.RSSBytes != 104857600 || m.Backlog[`salio_cdr_backlog{log="cdrs"}`] != 42 || len(m.Backlog) != 2 {
+	if !m.OK || m.CPUSeconds != 12.5 || m.RSSBytes != 104857600 || m.Backlog[`salio_cdr_backlog{log="cdrs"}`] != 42 || len(m.Backlog) != 2 ||
+		m.WALBytes != 1e6 || m.FlushedBytes != 2000 || m.CompactedBytes != 3000 {
 		t.Errorf("%+v", m)
 	}
 }
