@@ -73,7 +73,7 @@ func (s *Store) foldDeferred(g *group) {
 	s.ovMu.Lock()
 	p.ov = s.ovNew
 	for i := range g.recs {
-		if r := &g.recs[i]; r.deferred {
+		if r := &g.recs[i]; r.deferred && !r.dead {
 			if err := p.add(r.op, g.key(r), g.value(r)); err != nil {
 				panic(err) // encoded by appendEffect a moment ago
 			}

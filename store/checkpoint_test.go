@@ -222,3 +222,43 @@ func TestTransactionsExactDuringCheckpoints(t *testing.T) {
 	check()
 	require.NotZero(t, s.Stats().Checkpoints)
 }
+
+// TestRedoKeepsLastImage: a group's redo record holds one image per wallet
+// and session key, the last one (a delete included), and every usage delta
+// and transaction.
+func TestRedoKeepsLastImage(t *testing.T) {
+	var g group
+	s := &Store{}
+	for seq := uint64(1); seq <= 5; seq++ {
+		e := chargeEffect("acme", seq, 202611)
+		if seq == 4 {
+			e.Session = &charging.SessionState{ID: "call-1", Tenant: "acme"}
+		}
+		if seq == 5 {
+			e.ForgetSessions = []string{"call-1"}
+		}
+		s.appendEffect(&g, e)
+		s.appendEffect(&g, chargeEffect("beta", seq, 202611))
+	}
+	require.True(t, g.encodeRedo())
+	kinds := map[string]int{}
+	var lastAcme []byte
+	require.NoError(t, walkRedo(g.redo, func(o op, key, value []byte) {
+		kinds[fmt.Sprintf("%c/%d", key[0], o)]++
+		if key[0] == kindWallet && string(key[1:5]) == "acme" {
+			lastAcme = append([]byte(nil), value...)
+		}
+	}))
+	require.Equal(t, map[string]int{"w/0": 2, "s/2": 1, "t/0": 10, "u/1": 10}, kinds)
+	var w charging.WalletState
+	require.NoError(t, decodeWallet(lastAcme, &w))
+	require.Equal(t, uint64(5), w.TxSeq, "the last image")
+
+	// The group's next use starts with an empty hash table.
+	g.reset()
+	s.appendEffect(&g, chargeEffect("acme", 6, 202611))
+	require.True(t, g.encodeRedo())
+	n := 0
+	require.NoError(t, walkRedo(g.redo, func(op, []byte, []byte) { n++ }))
+	require.Equal(t, 3, n, "wallet, transaction, usage")
+}

@@ -114,7 +114,10 @@
 // times a second is written once a second, not 50 times, the redo records
 // are deleted before a memtable flush would write them out, and a group's own
 // batch is a handful of keys (its redo record, its log keys, the log heads)
-// whatever its size. Checkpoints run on their own goroutine with NoSync:
+// whatever its size. Within a group's redo record too only the last image
+// of a wallet or session is kept (the record is replayed whole or not at
+// all): a batch of 100 SMS for one tenant writes its wallet once, not 100
+// times. Checkpoints run on their own goroutine with NoSync:
 // one becomes durable with the next synced group, and if a crash takes it
 // back, the redo records it would have deleted are still there. Open
 // replays the redo records left by the last run into their keys (synced)

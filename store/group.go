@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"cmp"
 	"encoding/binary"
+	"hash/maphash"
 	"slices"
 	"time"
 
@@ -29,6 +30,10 @@ type group struct {
 
 	cdrs, events logBuf // this group's log entries
 	redo         []byte // the redo record's value, built by seal
+
+	// lastImage maps an image key's hash to its latest record, for
+	// encodeRedo; kept across reuse so that it does not reallocate.
+	lastImage map[uint64]int32
 
 	batch   *pebble.Batch // built by the committer
 	redoSeq uint64        // the redo record's sequence number; 0 = none
@@ -60,7 +65,7 @@ type record struct {
 	idx                 uint32 // submit order: keeps same-key records in order
 	op                  op
 	deferred            bool // goes into the redo record, not the batch
-	dead                bool // replaced by a later record of its key (see pending.add)
+	dead                bool // replaced by a later record of its key (see encodeRedo, pending.add)
 }
 
 // add records the operation whose key is buf[start:keyEnd] and whose value
@@ -110,7 +115,8 @@ func (g *group) size() int {
 
 // reset empties g for reuse, keeping its buffers.
 func (g *group) reset() {
-	*g = group{buf: g.buf[:0], recs: g.recs[:0], redo: g.redo[:0],
+	clear(g.lastImage)
+	*g = group{buf: g.buf[:0], recs: g.recs[:0], redo: g.redo[:0], lastImage: g.lastImage,
 		cdrs: logBuf{body: g.cdrs.body[:0]}, events: logBuf{body: g.events.body[:0]}}
 }
 
@@ -175,13 +181,18 @@ func applyOp(b *pebble.Batch, o op, key, value []byte) {
 
 // encodeRedo writes the group's deferred records, in submit order, as the
 // value of its redo record: valueV1, then per record its op, key and value,
-// the last two length-prefixed. It reports whether there were any.
+// the last two length-prefixed. An image that a later record of the same
+// group replaces is left out and marked dead: the redo record is replayed
+// whole or not at all, so only the last image of a key can matter. (A batch
+// of 100 SMS for one tenant wrote its wallet 100 times: ~110 of the ~480
+// bytes an event cost the WAL.) It reports whether there were any.
 func (g *group) encodeRedo() bool {
+	g.markReplacedImages()
 	g.redo = append(g.redo[:0], valueV1)
 	n := 0
 	for i := range g.recs {
 		r := &g.recs[i]
-		if !r.deferred {
+		if !r.deferred || r.dead {
 			continue
 		}
 		n++
@@ -190,6 +201,30 @@ func (g *group) encodeRedo() bool {
 	}
 	return n > 0
 }
+
+// markReplacedImages marks dead every deferred Set or Delete of a wallet or
+// session image that a later one of the same key replaces. Usage merges add
+// up and transactions have keys of their own, so both are kept. Keys are
+// matched by hash and then compared: a collision only keeps a record.
+func (g *group) markReplacedImages() {
+	if g.lastImage == nil {
+		g.lastImage = map[uint64]int32{}
+	}
+	for i := range g.recs {
+		r := &g.recs[i]
+		if !r.deferred || r.op == opMerge || g.buf[r.off] == kindTransaction {
+			continue
+		}
+		k := g.key(r)
+		h := maphash.Bytes(imageSeed, k)
+		if prev, ok := g.lastImage[h]; ok && bytes.Equal(g.key(&g.recs[prev]), k) {
+			g.recs[prev].dead = true
+		}
+		g.lastImage[h] = int32(i)
+	}
+}
+
+var imageSeed = maphash.MakeSeed()
 
 // addLogsAndRedo adds to b the group's entries of each log as one key, with
 // appendedAtMs, and its redo record if it has one. scratch is reused.
