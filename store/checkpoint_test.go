@@ -223,10 +223,10 @@ func TestTransactionsExactDuringCheckpoints(t *testing.T) {
 	require.NotZero(t, s.Stats().Checkpoints)
 }
 
-// TestRedoKeepsLastImage: a group's redo record holds one image per wallet
-// and session key, the last one (a delete included), and every usage delta
-// and transaction.
-func TestRedoKeepsLastImage(t *testing.T) {
+// TestRedoFold: a group's redo record holds one image per wallet and
+// session key, the last one (a delete included), one summed delta per usage
+// line and every transaction.
+func TestRedoFold(t *testing.T) {
 	var g group
 	s := &Store{}
 	for seq := uint64(1); seq <= 5; seq++ {
@@ -242,17 +242,23 @@ func TestRedoKeepsLastImage(t *testing.T) {
 	}
 	require.True(t, g.encodeRedo())
 	kinds := map[string]int{}
-	var lastAcme []byte
+	var lastAcme, usageAcme []byte
 	require.NoError(t, walkRedo(g.redo, func(o op, key, value []byte) {
 		kinds[fmt.Sprintf("%c/%d", key[0], o)]++
-		if key[0] == kindWallet && string(key[1:5]) == "acme" {
+		switch {
+		case key[0] == kindWallet && string(key[1:5]) == "acme":
 			lastAcme = append([]byte(nil), value...)
+		case key[0] == kindUsage && string(key[1:5]) == "acme":
+			usageAcme = append([]byte(nil), value...)
 		}
 	}))
-	require.Equal(t, map[string]int{"w/0": 2, "s/2": 1, "t/0": 10, "u/1": 10}, kinds)
+	require.Equal(t, map[string]int{"w/0": 2, "s/2": 1, "t/0": 10, "u/1": 2}, kinds)
 	var w charging.WalletState
 	require.NoError(t, decodeWallet(lastAcme, &w))
 	require.Equal(t, uint64(5), w.TxSeq, "the last image")
+	var u charging.UsageLine
+	require.NoError(t, decodeUsage(usageAcme, &u))
+	require.Equal(t, charging.UsageLine{Count: 5, QuantityMicros: 5_000_000, AmountMicros: 100_000, Unit: "segment"}, u)
 
 	// The group's next use starts with an empty hash table.
 	g.reset()

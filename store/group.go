@@ -31,9 +31,11 @@ type group struct {
 	cdrs, events logBuf // this group's log entries
 	redo         []byte // the redo record's value, built by seal
 
-	// lastImage maps an image key's hash to its latest record, for
-	// encodeRedo; kept across reuse so that it does not reallocate.
-	lastImage map[uint64]int32
+	// foldRedo's: an image key's hash to its latest record, a usage key's
+	// hash to its fold in usage. Kept across reuse so that they do not
+	// reallocate.
+	lastKey, usageAt map[uint64]int32
+	usage            []usageFold
 
 	batch   *pebble.Batch // built by the committer
 	redoSeq uint64        // the redo record's sequence number; 0 = none
@@ -115,8 +117,9 @@ func (g *group) size() int {
 
 // reset empties g for reuse, keeping its buffers.
 func (g *group) reset() {
-	clear(g.lastImage)
-	*g = group{buf: g.buf[:0], recs: g.recs[:0], redo: g.redo[:0], lastImage: g.lastImage,
+	clear(g.lastKey)
+	clear(g.usageAt)
+	*g = group{buf: g.buf[:0], recs: g.recs[:0], redo: g.redo[:0], lastKey: g.lastKey, usageAt: g.usageAt, usage: g.usage[:0],
 		cdrs: logBuf{body: g.cdrs.body[:0]}, events: logBuf{body: g.events.body[:0]}}
 }
 
@@ -181,13 +184,14 @@ func applyOp(b *pebble.Batch, o op, key, value []byte) {
 
 // encodeRedo writes the group's deferred records, in submit order, as the
 // value of its redo record: valueV1, then per record its op, key and value,
-// the last two length-prefixed. An image that a later record of the same
-// group replaces is left out and marked dead: the redo record is replayed
-// whole or not at all, so only the last image of a key can matter. (A batch
-// of 100 SMS for one tenant wrote its wallet 100 times: ~110 of the ~480
-// bytes an event cost the WAL.) It reports whether there were any.
+// the last two length-prefixed. The redo record is replayed whole or not at
+// all, so only the last image of a key and the sum of a usage line's deltas
+// can matter: foldRedo leaves the rest out. (A batch of 100 SMS for one
+// tenant wrote its wallet 100 times: ~110 of the ~480 bytes an event cost
+// the WAL, and its usage line 100 times, ~45 more.) It reports whether there
+// were any.
 func (g *group) encodeRedo() bool {
-	g.markReplacedImages()
+	g.foldRedo()
 	g.redo = append(g.redo[:0], valueV1)
 	n := 0
 	for i := range g.recs {
@@ -202,29 +206,85 @@ func (g *group) encodeRedo() bool {
 	return n > 0
 }
 
-// markReplacedImages marks dead every deferred Set or Delete of a wallet or
-// session image that a later one of the same key replaces. Usage merges add
-// up and transactions have keys of their own, so both are kept. Keys are
-// matched by hash and then compared: a collision only keeps a record.
-func (g *group) markReplacedImages() {
-	if g.lastImage == nil {
-		g.lastImage = map[uint64]int32{}
+// foldRedo shrinks the group's deferred records to what replaying them
+// needs: every Set or Delete of a wallet or session image that a later one of
+// the same key replaces is marked dead, and a usage line's several deltas are
+// summed into one record added at the end (merges commute) with the
+// originals marked dead. Transactions have keys of their own and are kept.
+// Keys are matched by hash and then compared: a collision only keeps a
+// record.
+func (g *group) foldRedo() {
+	if g.lastKey == nil {
+		g.lastKey, g.usageAt = map[uint64]int32{}, map[uint64]int32{}
 	}
+	g.usage = g.usage[:0]
 	for i := range g.recs {
 		r := &g.recs[i]
-		if !r.deferred || r.op == opMerge || g.buf[r.off] == kindTransaction {
+		if !r.deferred || g.buf[r.off] == kindTransaction {
 			continue
 		}
 		k := g.key(r)
-		h := maphash.Bytes(imageSeed, k)
-		if prev, ok := g.lastImage[h]; ok && bytes.Equal(g.key(&g.recs[prev]), k) {
+		h := maphash.Bytes(redoSeed, k)
+		if r.op == opMerge {
+			if k[0] == kindUsage { // the only merge operands there are
+				g.foldUsage(h, int32(i))
+			}
+			continue
+		}
+		if prev, seen := g.lastKey[h]; seen && bytes.Equal(g.key(&g.recs[prev]), k) {
 			g.recs[prev].dead = true
 		}
-		g.lastImage[h] = int32(i)
+		g.lastKey[h] = int32(i)
+	}
+	g.appendUsageSums()
+}
+
+// usageFold is one usage line's deltas in a group: the first record and
+// their sum.
+type usageFold struct {
+	first int32
+	n     int32
+	sum   usageSum
+}
+
+// foldUsage adds usage record i, whose key hashes to h, to its line's fold.
+func (g *group) foldUsage(h uint64, i int32) {
+	r := &g.recs[i]
+	if prev, seen := g.usageAt[h]; seen && bytes.Equal(g.key(&g.recs[g.usage[prev].first]), g.key(r)) {
+		f := &g.usage[prev]
+		if f.sum.add(g.value(r), true) == nil {
+			r.dead = true
+			f.n++
+			return
+		}
+	}
+	g.usageAt[h] = int32(len(g.usage))
+	g.usage = append(g.usage, usageFold{first: i, n: 1})
+	if g.usage[len(g.usage)-1].sum.add(g.value(r), true) != nil {
+		g.usage = g.usage[:len(g.usage)-1] // undecodable: left as it is
+		delete(g.usageAt, h)
 	}
 }
 
-var imageSeed = maphash.MakeSeed()
+// appendUsageSums replaces each line's several deltas with their sum.
+func (g *group) appendUsageSums() {
+	for _, f := range g.usage {
+		if f.n < 2 {
+			continue
+		}
+		first := &g.recs[f.first]
+		first.dead = true
+		start := len(g.buf)
+		g.buf = append(g.buf, g.key(first)...)
+		k := len(g.buf)
+		d := charging.UsageDelta{Count: f.sum.line.Count, QuantityMicros: f.sum.line.QuantityMicros,
+			AmountMicros: f.sum.line.AmountMicros, Unit: f.sum.line.Unit}
+		g.buf = appendUsage(g.buf, &d)
+		g.addDeferred(opMerge, start, k)
+	}
+}
+
+var redoSeed = maphash.MakeSeed()
 
 // addLogsAndRedo adds to b the group's entries of each log as one key, with
 // appendedAtMs, and its redo record if it has one. scratch is reused.
