@@ -305,14 +305,18 @@ func (d *decoder) mustLiteral(lit string) {
 }
 
 // readString reads the string at d.pos (a '"'). Without escapes it returns a
-// slice of the body; with escapes it unescapes into *buf.
+// slice of the body; with escapes it unescapes into *buf. ASCII is valid
+// UTF-8, so the scan ORs the bytes together and only a string with a byte
+// ≥ 0x80 is validated (IDs and GSM-7 texts are ASCII).
 func (d *decoder) readString(buf *[]byte) ([]byte, bool) {
 	i := d.pos + 1
+	var high byte
 	for ; i < len(d.data); i++ {
 		c := d.data[i]
+		high |= c
 		if c == '"' {
 			s := d.data[d.pos+1 : i]
-			if !utf8.Valid(s) {
+			if high >= utf8.RuneSelf && !utf8.Valid(s) {
 				d.fail("invalid UTF-8 in string")
 				return nil, false
 			}
