@@ -18,12 +18,20 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
 load_before=$(cut -d' ' -f1-3 /proc/loadavg)
+# CPU time the hypervisor gave to other guests (steal) while this ran: on a
+# shared VM it is why two runs of the same code differ.
+cpu_ticks() { awk '/^cpu /{print $9, $2+$3+$4+$5+$6+$7+$8+$9}' /proc/stat; }
+set -- $(cpu_ticks)
+steal0=$1 total0=$2
 # Read before anything is written: writing $OUT itself would make the tree dirty.
 commit="$(git rev-parse --short HEAD 2>/dev/null || echo unknown)$(git diff --quiet HEAD 2>/dev/null || echo ' (dirty tree)')"
 go build -o "$tmp/salio" ./cmd/salio
 go run ./bench --duration "$DURATION" --layers "$LAYERS" --salio-bin "$tmp/salio" \
 	--md "$tmp/layers.md" --json "$tmp/layers.json" >/dev/null
 go test -run '^$' -bench 'Engine|IdleWallet' -benchtime "$BENCHTIME" -count 1 ./bench >"$tmp/gotest.txt" 2>&1 || true
+set -- $(cpu_ticks)
+steal1=$1 total1=$2
+steal_pct=$(awk -v s=$((steal1 - steal0)) -v t=$((total1 - total0)) 'BEGIN { printf "%.1f", t ? 100 * s / t : 0 }')
 
 {
 	echo "# Salio benchmarks"
@@ -38,6 +46,7 @@ go test -run '^$' -bench 'Engine|IdleWallet' -benchtime "$BENCHTIME" -count 1 ./
 	echo "| Go | $(go env GOVERSION) |"
 	echo "| kernel | $(uname -sr) |"
 	echo "| load average before | $load_before |"
+	echo "| CPU stolen by the hypervisor during the run | $steal_pct% |"
 	echo "| commit | $commit |"
 	echo
 	echo "The load generator and the server share the machine, as in MEASUREMENTS.md's"
