@@ -125,6 +125,18 @@ func TestRedoReplayedAfterUncleanStop(t *testing.T) {
 	for seq := uint64(1); seq <= 30; seq++ {
 		submitWait(t, s, chargeEffect("acme", seq, 202610))
 	}
+	// beta's effects are submitted without waiting, so groups hold several
+	// of them and their redo records are folded (one wallet image, one
+	// summed usage delta per group).
+	commits := make([]*charging.Commit, 0, 30)
+	for seq := uint64(1); seq <= 30; seq++ {
+		commits = append(commits, s.Submit(chargeEffect("beta", seq, 202610)))
+	}
+	for _, c := range commits {
+		require.NoError(t, c.Wait())
+	}
+	st := s.Stats()
+	t.Logf("%d effects in %d groups", st.Effects, st.Commits)
 	require.Greater(t, countKeys(t, s, kindRedo), 0)
 	require.Zero(t, countKeys(t, s, kindWallet))
 	// Die without Close: stop the goroutines that would checkpoint, then
@@ -138,10 +150,16 @@ func TestRedoReplayedAfterUncleanStop(t *testing.T) {
 	s = openStore(t, dir, testOptions())
 	require.Zero(t, countKeys(t, s, kindRedo))
 	r := recoverAll(t, s)
-	require.EqualValues(t, 30, r.wallets["acme"].TxSeq)
-	lines, err := s.Usage("acme", 202610)
-	require.NoError(t, err)
-	require.EqualValues(t, 30, lines[0].Count)
+	for _, tenant := range []string{"acme", "beta"} {
+		require.EqualValues(t, 30, r.wallets[tenant].TxSeq, tenant)
+		lines, err := s.Usage(tenant, 202610)
+		require.NoError(t, err)
+		require.EqualValues(t, 30, lines[0].Count, tenant)
+		require.EqualValues(t, 30*20_000, lines[0].AmountMicros, tenant)
+		txs, err := s.Transactions(tenant, 0, 100, "")
+		require.NoError(t, err)
+		require.Len(t, txs, 30, tenant)
+	}
 }
 
 // TestLogKeysHoldGroups: effects committed together share one log key per
