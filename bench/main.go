@@ -30,6 +30,8 @@ type options struct {
 	durability    string
 	mdPath        string
 	jsonPath      string
+	profile       bool   // profile the server during each scenario
+	profileDir    string // where the profiles go ("" = a temp dir, removed)
 	progress      bool
 }
 
@@ -48,6 +50,8 @@ func main() {
 	flag.StringVar(&o.durability, "durability", "", "server --durability (sync|batch); empty = its default")
 	flag.StringVar(&o.mdPath, "md", "", "also write the markdown to this file")
 	flag.StringVar(&o.jsonPath, "json", "", "write all results as JSON to this file")
+	flag.BoolVar(&o.profile, "profile", true, "take a CPU profile of the server during each scenario's load and report where its CPU went")
+	flag.StringVar(&o.profileDir, "profile-dir", "", "keep the server's CPU profiles here (default: a temp dir, removed)")
 	flag.Parse()
 	if *serveAddr != "" {
 		if err := serveNoop(*serveAddr, o.batchSize); err != nil {
@@ -183,11 +187,17 @@ func runNoopLayer(ctx context.Context, o options, res *results) {
 }
 
 func runServerLayer(ctx context.Context, o options, res *results) {
-	srv, err := loadgen.Spawn(loadgen.SpawnOptions{Bin: o.salioBin, Durability: o.durability, Logf: logf})
+	srv, err := loadgen.Spawn(loadgen.SpawnOptions{Bin: o.salioBin, Durability: o.durability, Pprof: o.profile, Logf: logf})
 	if err != nil {
 		res.note("server: not measured: %v", firstLine(err.Error()))
 		return
 	}
+	profDir, cleanup, err := profileDir(o)
+	if err != nil {
+		res.note("server: no profiles: %v", err)
+		srv.PprofAddr = ""
+	}
+	defer cleanup()
 	defer func() {
 		if code := srv.Stop(); code != 0 {
 			res.note("server: exit code %d after SIGTERM", code)
@@ -197,7 +207,18 @@ func runServerLayer(ctx context.Context, o options, res *results) {
 		logf("server: %s for %v", sc, o.duration)
 		cfg := loadConfig(o, sc)
 		cfg.Target, cfg.AdminKey = srv.URL, srv.AdminKey
+		var profile func() (*cpuProfile, error)
+		if srv.PprofAddr != "" {
+			cfg.OnLoad, profile = profileDuring(ctx, srv.PprofAddr, o.duration, profDir, sc)
+		}
 		rep, err := loadgen.Run(ctx, cfg)
+		if profile != nil {
+			if p, perr := profile(); perr != nil {
+				res.note("server %s: profile: %v", sc, perr)
+			} else {
+				res.Profiles[sc] = p
+			}
+		}
 		if err != nil {
 			res.note("server %s: %v", sc, err)
 			continue
@@ -211,6 +232,18 @@ func runServerLayer(ctx context.Context, o options, res *results) {
 			return
 		}
 	}
+}
+
+// profileDir returns where the server's profiles go and how to clean up.
+func profileDir(o options) (string, func(), error) {
+	if o.profileDir != "" {
+		return o.profileDir, func() {}, os.MkdirAll(o.profileDir, 0o755)
+	}
+	dir, err := os.MkdirTemp("", "salio-bench-prof-")
+	if err != nil {
+		return "", func() {}, err
+	}
+	return dir, func() { _ = os.RemoveAll(dir) }, nil
 }
 
 func firstLine(s string) string {

@@ -22,6 +22,7 @@ type results struct {
 	Disk        map[string]*commitResult `json:"disk"` // "pebble", "store"
 	Engine      []engineResult           `json:"engine"`
 	WalletBytes map[int]walletBytes      `json:"wallet_bytes"`
+	Profiles    map[string]*cpuProfile   `json:"server_profiles,omitempty"` // scenario → where the server's CPU went
 	Notes       []string                 `json:"notes,omitempty"`
 }
 
@@ -75,7 +76,7 @@ type walletBytes struct {
 func newResults(o options) *results {
 	return &results{Machine: machineInfo(), Duration: o.duration.String(), Concurrency: o.concurrency,
 		Noop: map[string]*httpSummary{}, Server: map[string]*httpSummary{}, Disk: map[string]*commitResult{},
-		WalletBytes: map[int]walletBytes{}}
+		WalletBytes: map[int]walletBytes{}, Profiles: map[string]*cpuProfile{}}
 }
 
 func (r *results) note(format string, args ...any) {
@@ -204,6 +205,7 @@ func (r *results) markdown() string {
 	}
 
 	r.storeWrites(p)
+	r.profiles(p)
 
 	p("\n### Durable commits at concurrency %d: raw Pebble (c) and the store (d)\n\n", r.Concurrency)
 	p("| layer | commits/s | p50 ms | p99 ms | bytes/commit |\n|---|---|---|---|---|\n")
@@ -283,6 +285,35 @@ func (r *results) storeWrites(p func(string, ...any)) {
 		p("| %s | %.1f | %.0f per %s | %.1f | %.1f |\n", sc, s.WALMBps, s.WALMBps*1e6/s.Throughput,
 			strings.TrimSuffix(s.Unit, "/s"), s.FlushedMBps, s.CompactedMBps)
 	}
+}
+
+// profiles renders where the server's CPU went in each scenario: one column
+// per profiled scenario, one row per bucket (profile.go).
+func (r *results) profiles(p func(string, ...any)) {
+	var scs []string
+	for _, sc := range r.scenarioNames() {
+		if r.Profiles[sc] != nil {
+			scs = append(scs, sc)
+		}
+	}
+	if len(scs) == 0 {
+		return
+	}
+	p("\n### Where the server's CPU went (a CPU profile of each load phase)\n\n")
+	p("Shares of the server's profiled CPU; a row's roots do not call one another.\n\n| | %s |\n|---|", strings.Join(scs, " | "))
+	p("%s\n", strings.Repeat("---|", len(scs)))
+	row := func(name string, v func(*cpuProfile) float64, format string) {
+		p("| %s |", name)
+		for _, sc := range scs {
+			p(" "+format+" |", v(r.Profiles[sc]))
+		}
+		p("\n")
+	}
+	row("server CPU while profiled", func(c *cpuProfile) float64 { return c.Cores }, "%.2f cores")
+	for _, b := range profileBuckets {
+		row(b.name, func(c *cpuProfile) float64 { return c.Shares[b.name] }, "%.0f%%")
+	}
+	row("other (scheduler, runtime, CDR relay, ...)", func(c *cpuProfile) float64 { return c.Other }, "%.0f%%")
 }
 
 func (r *results) scenarioNames() []string {

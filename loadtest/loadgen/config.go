@@ -45,6 +45,9 @@ type Config struct {
 	Progress        bool // live line on stderr
 	NoSetup         bool // no-op server: no switch key, tenants assumed
 	Logf            func(format string, args ...any)
+	// OnLoad, if set, is called as the load phase starts (after setup),
+	// e.g. to start a CPU profile of the server that covers only the load.
+	OnLoad func()
 }
 
 // Defaults returns the flags' defaults.

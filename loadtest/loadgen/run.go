@@ -116,6 +116,9 @@ func runAgainst(ctx context.Context, cfg Config, mix []mixEntry, srv *Server) (*
 
 	mc := newConn(hc, host, st)
 	before, cpu0 := scrapeMetrics(mc), selfCPU()
+	if cfg.OnLoad != nil {
+		cfg.OnLoad()
+	}
 	workers, elapsed := runLoad(ctx, rs, srv)
 	var wg sync.WaitGroup
 	for _, w := range workers {

@@ -28,6 +28,7 @@ type SpawnOptions struct {
 	Module     string // module root; "" = found from the working directory
 	Kafka      string // "" off, "embedded" for an in-process kfake broker, else a broker list
 	Durability string // --durability when set
+	Pprof      bool   // serve net/http/pprof on a free loopback port (Server.PprofAddr)
 	KeepData   bool
 	Logf       func(format string, args ...any)
 }
@@ -40,6 +41,9 @@ type Server struct {
 	DataDir  string
 	LogPath  string
 	Brokers  string
+	// PprofAddr is the server's net/http/pprof address when
+	// SpawnOptions.Pprof was set.
+	PprofAddr string
 
 	cmd    *exec.Cmd
 	tmp    string
@@ -153,6 +157,12 @@ func Spawn(o SpawnOptions) (*Server, error) {
 	}
 	if o.Durability != "" {
 		args = append(args, "--durability", o.Durability)
+	}
+	if o.Pprof {
+		if s.PprofAddr, err = FreeAddr(); err != nil {
+			return fail(err)
+		}
+		args = append(args, "--pprof-addr", s.PprofAddr)
 	}
 	logf, err := os.Create(s.LogPath)
 	if err != nil {
