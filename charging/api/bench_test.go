@@ -1,7 +1,9 @@
 package api
 
 import (
+	"fmt"
 	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/valyala/fasthttp"
@@ -138,6 +140,33 @@ func BenchmarkDecodeEvent(b *testing.B) {
 		d.reset(body, defaultMaxTopUpMicros)
 		var r charging.EventRequest
 		if err := d.decodeEvent(&r); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkDecodeBatch decodes a batch of 100 SMS events with texts of 60 to
+// 300 characters, as the load test's batch scenario sends them.
+func BenchmarkDecodeBatch(b *testing.B) {
+	var body strings.Builder
+	body.WriteString(`{"events":[`)
+	for i := range 100 {
+		if i > 0 {
+			body.WriteByte(',')
+		}
+		text := strings.Repeat("Your code is 4821. Reply STOP to opt out. ", 1+i%7)
+		fmt.Fprintf(&body, `{"event_id":"batch-e%08d","tenant":"tenant-00042","service":"sms","destination":"255712345678","text":%q}`, i, text)
+	}
+	body.WriteString(`]}`)
+	raw := []byte(body.String())
+	var d decoder
+	var items []batchItem
+	b.ReportAllocs()
+	b.SetBytes(int64(len(raw)))
+	for b.Loop() {
+		d.reset(raw, defaultMaxTopUpMicros)
+		var err *apiError
+		if items, err = d.decodeBatch(items); err != nil {
 			b.Fatal(err)
 		}
 	}

@@ -1,6 +1,7 @@
 package api
 
 import (
+	"encoding/binary"
 	"strconv"
 	"unicode/utf16"
 	"unicode/utf8"
@@ -307,10 +308,22 @@ func (d *decoder) mustLiteral(lit string) {
 // readString reads the string at d.pos (a '"'). Without escapes it returns a
 // slice of the body; with escapes it unescapes into *buf. ASCII is valid
 // UTF-8, so the scan ORs the bytes together and only a string with a byte
-// ≥ 0x80 is validated (IDs and GSM-7 texts are ASCII).
+// ≥ 0x80 is validated (IDs and GSM-7 texts are ASCII). The scan skips eight
+// bytes at a time while none of them ends the string or needs a look.
 func (d *decoder) readString(buf *[]byte) ([]byte, bool) {
 	i := d.pos + 1
-	var high byte
+	var words uint64
+	for ; i+8 <= len(d.data); i += 8 {
+		w := binary.LittleEndian.Uint64(d.data[i:])
+		if plainWord(w) == 0 {
+			break
+		}
+		words |= w
+	}
+	high := byte(0)
+	if words&swarHigh != 0 {
+		high = utf8.RuneSelf
+	}
 	for ; i < len(d.data); i++ {
 		c := d.data[i]
 		high |= c
@@ -333,6 +346,25 @@ func (d *decoder) readString(buf *[]byte) ([]byte, bool) {
 		}
 	}
 	return d.readEscaped(buf, i)
+}
+
+const (
+	swarLow  = 0x0101010101010101 // 0x01 in every byte
+	swarHigh = 0x8080808080808080 // 0x80 in every byte
+)
+
+// plainWord returns non-zero when none of w's eight bytes is a '"', a '\\'
+// or a control character (< 0x20): bit tricks that find a byte equal to or
+// below a value in every byte at once. A borrow can only mark bytes above
+// a byte that matched, so "none matched" is exact.
+func plainWord(w uint64) uint64 {
+	quote := w ^ (swarLow * '"')
+	backslash := w ^ (swarLow * '\\')
+	special := (quote-swarLow) & ^quote | (backslash-swarLow) & ^backslash | (w-swarLow*0x20) & ^w
+	if special&swarHigh == 0 {
+		return 1
+	}
+	return 0
 }
 
 // readEscaped is readString's slow path from the first backslash at i.

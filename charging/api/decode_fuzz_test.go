@@ -1,7 +1,9 @@
 package api
 
 import (
+	"encoding/binary"
 	"encoding/json"
+	"math/rand/v2"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -214,5 +216,38 @@ func TestParseDecimal(t *testing.T) {
 	for _, s := range []string{"", "-", ".5", "1.", "1.0000001", "1e3", "+1", "1,5", " 1", "0x10", "99999999999999999999"} {
 		_, msg := parseDecimal([]byte(s))
 		require.NotEmpty(t, msg, s)
+	}
+}
+
+// TestPlainWordAgainstBytes: the eight-byte test agrees with a byte-by-byte
+// one on every byte value in every position and on random words.
+func TestPlainWordAgainstBytes(t *testing.T) {
+	plain := func(b []byte) bool {
+		for _, c := range b {
+			if c == '"' || c == '\\' || c < 0x20 {
+				return false
+			}
+		}
+		return true
+	}
+	check := func(b []byte) {
+		if got, want := plainWord(binary.LittleEndian.Uint64(b)) != 0, plain(b); got != want {
+			t.Fatalf("% x: plainWord %v, want %v", b, got, want)
+		}
+	}
+	for pos := range 8 {
+		for v := range 256 {
+			b := []byte("abcdefgh")
+			b[pos] = byte(v)
+			check(b)
+			b[(pos+3)%8] = 0xff // a high byte beside it
+			check(b)
+		}
+	}
+	rng := rand.New(rand.NewPCG(1, 2))
+	for range 1_000_000 {
+		var b [8]byte
+		binary.LittleEndian.PutUint64(b[:], rng.Uint64())
+		check(b[:])
 	}
 }
