@@ -43,6 +43,25 @@ func gsmSeptets(r rune) int {
 	return 0
 }
 
+// gsmPlain marks the bytes that are a one-septet GSM-7 character on their
+// own: printable ASCII but '`' and the extension table's, '\n' and '\r'.
+var gsmPlain = func() (t [256]bool) {
+	for c := range 128 {
+		t[c] = gsmASCII[c] == 1
+	}
+	return t
+}()
+
+// plainGSMPrefix returns the length of text's prefix of one-septet bytes.
+func plainGSMPrefix(text string) int {
+	for i := 0; i < len(text); i++ {
+		if !gsmPlain[text[i]] {
+			return i
+		}
+	}
+	return len(text)
+}
+
 // ucs2Units returns the UTF-16 code units of r: 2 for a surrogate pair.
 func ucs2Units(r rune) int {
 	if r >= 0x10000 {
@@ -58,10 +77,20 @@ func ucs2Units(r rune) int {
 // Parts are filled greedily, and a character (escape pair or surrogate pair)
 // never straddles two parts. It does not allocate.
 func CountSegments(text string) (segments int, enc Encoding) {
-	// One pass counts the total and, alongside, the greedy parts the text
-	// needs if the total turns out too long for a single segment.
-	total, parts, used := 0, 1, 0
-	for _, r := range text {
+	// A prefix of one-septet bytes (all of a common SMS) is counted without
+	// decoding runes: its greedy parts are full 153-septet parts and the rest.
+	k := plainGSMPrefix(text)
+	total, parts := k, max(1, (k+gsm7Part-1)/gsm7Part)
+	used := k - (parts-1)*gsm7Part
+	if k == len(text) {
+		if total <= gsm7Single {
+			return 1, GSM7
+		}
+		return parts, GSM7
+	}
+	// One pass over the rest counts the total and, alongside, the greedy
+	// parts the text needs if the total turns out too long for one segment.
+	for _, r := range text[k:] {
 		n := gsmSeptets(r)
 		if n == 0 {
 			return countUCS2(text), UCS2

@@ -180,6 +180,7 @@ func FuzzCountSegments(f *testing.F) {
 
 func BenchmarkCountSegments(b *testing.B) {
 	for _, bench := range []struct{ name, text string }{
+		{"gsm7-plain-301", strings.Repeat("Your code is 4821. Reply STOP to opt out. ", 7)},
 		{"gsm7-160", strings.Repeat("Hello wor€", 16)},
 		{"gsm7-459", strings.Repeat("Hello world, your code is 1234. ", 14) + "€"},
 		{"ucs2-emoji", strings.Repeat("Habari 😀 ", 20)},
@@ -191,5 +192,21 @@ func BenchmarkCountSegments(b *testing.B) {
 				CountSegments(bench.text)
 			}
 		})
+	}
+}
+
+// TestCountSegmentsPlainPrefixes: a run of one-septet characters of every
+// length up to three parts, then a two-septet, a non-GSM or nothing,
+// against the reference.
+func TestCountSegmentsPlainPrefixes(t *testing.T) {
+	for k := 0; k <= 3*153+2; k++ {
+		for _, tail := range []string{"", "€", "{", "é", "😀", "\xff", "ab"} {
+			text := strings.Repeat("a", k) + tail
+			got, gotEnc := CountSegments(text)
+			want, wantEnc := referenceSegments(text)
+			if got != want || gotEnc != wantEnc {
+				t.Fatalf("%d × 'a' + %q: got %d %v, reference %d %v", k, tail, got, gotEnc, want, wantEnc)
+			}
+		}
 	}
 }
