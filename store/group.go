@@ -218,25 +218,40 @@ func (g *group) foldRedo() {
 		g.lastKey, g.usageAt = map[uint64]int32{}, map[uint64]int32{}
 	}
 	g.usage = g.usage[:0]
+	foldUsage := g.onlyMergedUsage()
 	for i := range g.recs {
 		r := &g.recs[i]
-		if !r.deferred || g.buf[r.off] == kindTransaction {
+		if !r.deferred || r.keyLen == 0 || g.buf[r.off] == kindTransaction {
 			continue
 		}
 		k := g.key(r)
 		h := maphash.Bytes(redoSeed, k)
 		if r.op == opMerge {
-			if k[0] == kindUsage { // the only merge operands there are
+			if foldUsage && k[0] == kindUsage { // the only merge operands there are
 				g.foldUsage(h, int32(i))
 			}
 			continue
 		}
+		// A later Set or Delete overrides whatever came before it.
 		if prev, seen := g.lastKey[h]; seen && bytes.Equal(g.key(&g.recs[prev]), k) {
 			g.recs[prev].dead = true
 		}
 		g.lastKey[h] = int32(i)
 	}
 	g.appendUsageSums()
+}
+
+// onlyMergedUsage reports that no usage key is Set or Deleted in the group
+// (none ever is): moving a line's summed deltas to the end is then the same
+// as applying them where they were.
+func (g *group) onlyMergedUsage() bool {
+	for i := range g.recs {
+		r := &g.recs[i]
+		if r.deferred && r.op != opMerge && r.keyLen > 0 && g.buf[r.off] == kindUsage {
+			return false
+		}
+	}
+	return true
 }
 
 // usageFold is one usage line's deltas in a group: the first record and
