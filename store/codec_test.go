@@ -188,6 +188,10 @@ func TestKeyComponentsOrderAndRoundTrip(t *testing.T) {
 		got, rest, ok := readComponent(keys[i][1:])
 		require.True(t, ok, "%q", s)
 		require.Equal(t, s, got)
+		view, viewRest, ok := componentView(keys[i][1:])
+		require.True(t, ok, "%q", s)
+		require.Equal(t, s, string(view))
+		require.Equal(t, rest, viewRest)
 		got2, rest, ok := readComponent(rest)
 		require.True(t, ok)
 		require.Equal(t, "z", got2)
@@ -209,6 +213,8 @@ func TestKeyComponentsOrderAndRoundTrip(t *testing.T) {
 	_, _, ok := readComponent([]byte("abc"))
 	require.False(t, ok)
 	_, _, ok = readComponent([]byte("a\x00\x07"))
+	require.False(t, ok)
+	_, _, ok = componentView([]byte("a\x00\x07"))
 	require.False(t, ok)
 }
 

@@ -90,6 +90,18 @@ func readComponent(b []byte) (string, []byte, bool) {
 	}
 }
 
+// componentView is readComponent without a copy: the component's bytes in
+// b when it holds no escaped 0x00 (every identifier in practice), else a
+// copy.
+func componentView(b []byte) ([]byte, []byte, bool) {
+	i := bytes.IndexByte(b, 0)
+	if i >= 0 && i+1 < len(b) && b[i+1] == 0x01 {
+		return b[:i], b[i+2:], true
+	}
+	s, rest, ok := readComponent(b)
+	return []byte(s), rest, ok
+}
+
 // appendKey1 appends kind + one component.
 func appendKey1(dst []byte, kind byte, a string) []byte {
 	return appendComponent(append(dst, kind), a)

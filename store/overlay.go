@@ -18,7 +18,7 @@ import (
 // (Store.ovOld). Both are guarded by Store.ovMu.
 type overlay struct {
 	usage map[string]map[string]*charging.UsageLine // line prefix ('u' tenant month) → item component → sum
-	txs   map[string][]pendingTx                    // tenant → transactions, in seq order
+	txs   map[string]*[]pendingTx                   // tenant → transactions, in seq order
 	txBuf []byte                                    // their encoded values
 }
 
@@ -29,7 +29,7 @@ type pendingTx struct {
 }
 
 func newOverlay() *overlay {
-	return &overlay{usage: map[string]map[string]*charging.UsageLine{}, txs: map[string][]pendingTx{}}
+	return &overlay{usage: map[string]map[string]*charging.UsageLine{}, txs: map[string]*[]pendingTx{}}
 }
 
 // add takes one deferred record that queries read; others are ignored.
@@ -71,13 +71,20 @@ func (o *overlay) addUsage(key, value []byte) error {
 	return nil
 }
 
+// addTx appends a transaction to its tenant's list. The list is found by the
+// key's bytes (no string is made for a tenant already listed): it runs on the
+// committer's path, once per transaction.
 func (o *overlay) addTx(key, value []byte) error {
-	tenant, rest, ok := readComponent(key[1:])
+	tenant, rest, ok := componentView(key[1:])
 	if !ok || len(rest) != 8 {
 		return fmt.Errorf("%w: transaction key %q", errCorrupt, key)
 	}
-	o.txs[tenant] = append(o.txs[tenant], pendingTx{seq: binary.BigEndian.Uint64(rest),
-		off: uint32(len(o.txBuf)), len: uint32(len(value))})
+	p := pendingTx{seq: binary.BigEndian.Uint64(rest), off: uint32(len(o.txBuf)), len: uint32(len(value))}
+	if list := o.txs[string(tenant)]; list != nil {
+		*list = append(*list, p)
+	} else {
+		o.txs[string(tenant)] = &[]pendingTx{p}
+	}
 	o.txBuf = append(o.txBuf, value...)
 	return nil
 }
@@ -106,7 +113,7 @@ func (o *overlay) appendUsageMerges(b *pebble.Batch) int {
 func (o *overlay) eachTransaction(f func(key, value []byte)) {
 	var key []byte
 	for _, tenant := range slices.Sorted(maps.Keys(o.txs)) {
-		for _, p := range o.txs[tenant] {
+		for _, p := range *o.txs[tenant] {
 			key = appendKeySeq(key[:0], kindTransaction, tenant, p.seq)
 			f(key, o.txBuf[p.off:p.off+p.len])
 		}
@@ -168,7 +175,10 @@ func (s *Store) pendingTransactions(tenant string, beforeSeq uint64, limit int, 
 		if o == nil {
 			continue
 		}
-		txs := o.txs[tenant]
+		var txs []pendingTx
+		if list := o.txs[tenant]; list != nil {
+			txs = *list
+		}
 		for i := len(txs) - 1; i >= 0 && len(out) < limit; i-- {
 			p := txs[i]
 			if beforeSeq != 0 && p.seq >= beforeSeq {
