@@ -111,13 +111,15 @@ func TestMarkdownHasRatiosAndGoals(t *testing.T) {
 	r.Server["batch"] = &httpSummary{Scenario: "batch", Unit: "SMS segments/s", Throughput: 240_000, RPS: 2_400, P99Ms: 40, AuditOK: true}
 	r.Disk["pebble"] = &commitResult{PerSec: 36_000}
 	r.Disk["store"] = &commitResult{PerSec: 90_000}
-	r.Engine = []engineResult{{Op: "event", Wallets: 1000, PerSec: 1_200_000}}
+	r.Engine = []engineResult{{Op: "event", Wallets: 1000, PerSec: 1_200_000}, {Op: "event", Wallets: 1_000_000, PerSec: 900_000, AllocsPerOp: 1}}
 	r.WalletBytes[1_000_000] = walletBytes{Idle: 420}
 	md := r.markdown()
 	for _, want := range []string{"server / no-op, sms: **0.75**", "durable store / raw Pebble: **2.50**",
 		"server / in-process engine, SMS debits: **0.05**", "| SMS debits over HTTP | ≥ 50.0k/s, p99 ≤ 5 ms, ≥ 0.5 × no-op | 60.0k SMS debits/s, p99 4.00 ms, 0.75 × no-op | yes |",
 		"| batched SMS (100/batch) | ≥ 300k segments/s | 240.0k segments/s | **no**: throughput 80% of the goal (60.0k short) |",
 		"| sms | 30.0 | 500 per SMS debits | 5.0 | 10.0 |",
+		"| engine event debits in-process, 1000 wallets | ≥ 1M/s, 0 allocs | 1.20M/s, 0 allocs | yes |",
+		"| engine event debits in-process, 1.00M wallets | ≥ 1M/s, 0 allocs | 900.0k/s, 1 allocs | **no**: throughput 90% of the goal (100.0k short); 1 allocs per op |",
 		"| memory per idle wallet, 1M wallets | ≤ 500 B | 420 B", "| full call cycles over HTTP | ≥ 17.0k cycles/s | not measured |"} {
 		if !strings.Contains(md, want) {
 			t.Errorf("markdown lacks %q:\n%s", want, md)
