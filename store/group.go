@@ -207,7 +207,7 @@ func (g *group) encodeRedo() bool {
 }
 
 // foldRedo shrinks the group's deferred records to what replaying them
-// needs: every Set or Delete of a wallet or session image that a later one of
+// needs: every Set or Delete (a wallet or session image) that a later one of
 // the same key replaces is marked dead, and a usage line's several deltas are
 // summed into one record added at the end (merges commute) with the
 // originals marked dead. Transactions have keys of their own and are kept.
@@ -292,9 +292,7 @@ func (g *group) appendUsageSums() {
 		start := len(g.buf)
 		g.buf = append(g.buf, g.key(first)...)
 		k := len(g.buf)
-		d := charging.UsageDelta{Count: f.sum.line.Count, QuantityMicros: f.sum.line.QuantityMicros,
-			AmountMicros: f.sum.line.AmountMicros, Unit: f.sum.line.Unit}
-		g.buf = appendUsage(g.buf, &d)
+		g.buf = f.sum.appendTo(g.buf)
 		g.addDeferred(opMerge, start, k)
 	}
 }

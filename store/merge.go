@@ -46,7 +46,12 @@ func (m *usageSum) MergeNewer(value []byte) error { return m.add(value, true) }
 func (m *usageSum) MergeOlder(value []byte) error { return m.add(value, false) }
 
 func (m *usageSum) Finish(bool) ([]byte, io.Closer, error) {
+	return m.appendTo(nil), nil, nil
+}
+
+// appendTo appends the sum as one usage operand.
+func (m *usageSum) appendTo(dst []byte) []byte {
 	d := charging.UsageDelta{Count: m.line.Count, QuantityMicros: m.line.QuantityMicros,
 		AmountMicros: m.line.AmountMicros, Unit: m.line.Unit}
-	return appendUsage(nil, &d), nil, nil
+	return appendUsage(dst, &d)
 }
