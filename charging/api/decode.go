@@ -315,7 +315,7 @@ func (d *decoder) readString(buf *[]byte) ([]byte, bool) {
 	var words uint64
 	for ; i+8 <= len(d.data); i += 8 {
 		w := binary.LittleEndian.Uint64(d.data[i:])
-		if plainWord(w) == 0 {
+		if !plainWord(w) {
 			break
 		}
 		words |= w
@@ -353,18 +353,15 @@ const (
 	swarHigh = 0x8080808080808080 // 0x80 in every byte
 )
 
-// plainWord returns non-zero when none of w's eight bytes is a '"', a '\\'
+// plainWord reports that none of w's eight bytes is a '"', a '\\'
 // or a control character (< 0x20): bit tricks that find a byte equal to or
 // below a value in every byte at once. A borrow can only mark bytes above
 // a byte that matched, so "none matched" is exact.
-func plainWord(w uint64) uint64 {
+func plainWord(w uint64) bool {
 	quote := w ^ (swarLow * '"')
 	backslash := w ^ (swarLow * '\\')
 	special := (quote-swarLow) & ^quote | (backslash-swarLow) & ^backslash | (w-swarLow*0x20) & ^w
-	if special&swarHigh == 0 {
-		return 1
-	}
-	return 0
+	return special&swarHigh == 0
 }
 
 // readEscaped is readString's slow path from the first backslash at i.

@@ -231,7 +231,7 @@ func TestPlainWordAgainstBytes(t *testing.T) {
 		return true
 	}
 	check := func(b []byte) {
-		if got, want := plainWord(binary.LittleEndian.Uint64(b)) != 0, plain(b); got != want {
+		if got, want := plainWord(binary.LittleEndian.Uint64(b)), plain(b); got != want {
 			t.Fatalf("% x: plainWord %v, want %v", b, got, want)
 		}
 	}
