@@ -42,6 +42,9 @@ type httpSummary struct {
 	P50Ms      float64 `json:"p50_ms"`     // of the scenario's main request type
 	P99Ms      float64 `json:"p99_ms"`
 	P999Ms     float64 `json:"p999_ms"`
+	// WorstP99Ms is the highest p99 of the scenario's request types (a
+	// call cycle's start, updates and stop): the cycle goal bounds each.
+	WorstP99Ms float64 `json:"worst_p99_ms,omitempty"`
 	ErrorRate  float64 `json:"error_rate"`
 	Refusals   float64 `json:"refusal_rate"` // 402/429 per request: cheap answers that flatter throughput
 	ServerCPU  float64 `json:"server_cpu_cores"`
@@ -120,6 +123,9 @@ func summarize(scenario string, rep *loadgen.Report) *httpSummary {
 	case "call-cycle":
 		main = rep.Type("call_start")
 		s.Unit, s.Throughput = "call cycles/s", rep.Derived.CyclesPerSec
+		for _, typ := range []string{"call_start", "call_update", "call_stop"} {
+			s.WorstP99Ms = max(s.WorstP99Ms, rep.Type(typ).P99Ms)
+		}
 	case "batch":
 		main = rep.Type("batch")
 		s.Unit, s.Throughput = "SMS segments/s", rep.Derived.SegmentsPerSec
@@ -400,9 +406,14 @@ func (r *results) goals() []goal {
 	httpGoal("sms", "SMS debits over HTTP", 50_000, true)
 	httpGoal("call-start", "call starts over HTTP", 50_000, true)
 	if s := r.Server["call-cycle"]; s != nil {
-		gs = append(gs, goal{"full call cycles over HTTP", "≥ 17.0k cycles/s", fmt.Sprintf("%s cycles/s", num(s.Throughput)), verdict(atLeast(nil, "throughput", s.Throughput, 17_000))})
+		misses := atLeast(nil, "throughput", s.Throughput, 17_000)
+		if s.WorstP99Ms > 5 {
+			misses = append(misses, fmt.Sprintf("p99 %.1f× the bound", s.WorstP99Ms/5))
+		}
+		gs = append(gs, goal{"full call cycles over HTTP", "≥ 17.0k cycles/s, p99 ≤ 5 ms per request",
+			fmt.Sprintf("%s cycles/s, worst p99 %.2f ms (start, update, stop)", num(s.Throughput), s.WorstP99Ms), verdict(misses)})
 	} else {
-		gs = append(gs, goal{"full call cycles over HTTP", "≥ 17.0k cycles/s", "not measured", "–"})
+		gs = append(gs, goal{"full call cycles over HTTP", "≥ 17.0k cycles/s, p99 ≤ 5 ms per request", "not measured", "–"})
 	}
 	if s := r.Server["batch"]; s != nil {
 		gs = append(gs, goal{"batched SMS (100/batch)", "≥ 300k segments/s", fmt.Sprintf("%s segments/s", num(s.Throughput)), verdict(atLeast(nil, "throughput", s.Throughput, 300_000))})
