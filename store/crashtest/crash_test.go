@@ -8,6 +8,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"maps"
 	"math/rand/v2"
 	"net"
 	"net/http"
@@ -387,10 +388,42 @@ func sameAnswer(a, b map[string]any) bool {
 // auditMoney checks SPEC 9's invariant for every wallet through the API.
 func auditMoney(t *testing.T, s *server, tenants []string, sessions []*session) {
 	t.Helper()
-	committed := map[string]decimal.Decimal{}
-	reserved := map[string]decimal.Decimal{}
+	// The server expires a session whose deadline passed (30 s after its
+	// grant) on its own, between any two of the audit's reads: a run of
+	// more than ~25 rounds reaches the first, and then they expire in
+	// bursts, a round's sessions together. So each tenant's open sessions
+	// are read before and after its wallet, and the tenant is audited again
+	// when they changed in between.
+	for _, tenant := range tenants {
+		for attempt := 1; ; attempt++ {
+			before := openSessions(t, s, tenant, sessions)
+			problems := auditWallet(t, s, tenant, before)
+			if maps.Equal(before, openSessions(t, s, tenant, sessions)) {
+				for _, p := range problems {
+					t.Error(p)
+				}
+				break
+			}
+			if attempt == 50 {
+				t.Fatalf("%s: sessions kept changing during 50 audits", tenant)
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+	}
+}
+
+// openSession is what the server says of a session the driver thinks open.
+type openSession struct {
+	tenant            string
+	charged, reserved string
+}
+
+// openSessions reads every session of tenant the driver thinks open and
+// returns those the server says are open, by id.
+func openSessions(t *testing.T, s *server, tenant string, sessions []*session) map[string]openSession {
+	out := map[string]openSession{}
 	for _, sess := range sessions {
-		if !sess.open {
+		if !sess.open || sess.tenant != tenant {
 			continue // the driver's view; a session it wrongly thinks closed breaks the sums below
 		}
 		code, m, err := s.do(context.Background(), "GET", "/v1/sessions/"+sess.id, nil)
@@ -400,43 +433,55 @@ func auditMoney(t *testing.T, s *server, tenants []string, sessions []*session) 
 		if m["status"] != "open" {
 			continue
 		}
-		committed[sess.tenant] = committed[sess.tenant].Add(dec(t, m["charged_amount"]))
-		reserved[sess.tenant] = reserved[sess.tenant].Add(dec(t, m["reserved_amount"]))
+		charged, _ := m["charged_amount"].(string)
+		reserved, _ := m["reserved_amount"].(string)
+		out[sess.id] = openSession{tenant: sess.tenant, charged: charged, reserved: reserved}
 	}
-	for _, tenant := range tenants {
-		w := s.must(t, "GET", "/v1/tenants/"+tenant+"/wallet", nil)
-		var sum, charges decimal.Decimal
-		cursor := ""
-		for {
-			page := s.must(t, "GET", "/v1/tenants/"+tenant+"/transactions?limit=1000&cursor="+cursor, nil)
-			items, _ := page["items"].([]any)
-			for _, it := range items {
-				tx := it.(map[string]any)
-				amt := dec(t, tx["amount"])
-				sum = sum.Add(amt)
-				if tx["type"] == "charge" {
-					charges = charges.Sub(amt)
-				}
+	return out
+}
+
+// auditWallet checks tenant's wallet against its transactions and open
+// sessions; it returns what does not add up.
+func auditWallet(t *testing.T, s *server, tenant string, open map[string]openSession) []string {
+	var committed, reserved decimal.Decimal
+	for _, o := range open {
+		committed = committed.Add(dec(t, o.charged))
+		reserved = reserved.Add(dec(t, o.reserved))
+	}
+	w := s.must(t, "GET", "/v1/tenants/"+tenant+"/wallet", nil)
+	var sum, charges decimal.Decimal
+	cursor := ""
+	for {
+		page := s.must(t, "GET", "/v1/tenants/"+tenant+"/transactions?limit=1000&cursor="+cursor, nil)
+		items, _ := page["items"].([]any)
+		for _, it := range items {
+			tx := it.(map[string]any)
+			amt := dec(t, tx["amount"])
+			sum = sum.Add(amt)
+			if tx["type"] == "charge" {
+				charges = charges.Sub(amt)
 			}
-			cursor, _ = page["next_cursor"].(string)
-			if cursor == "" {
-				break
-			}
 		}
-		balance, lifetime := dec(t, w["balance"]), dec(t, w["lifetime_spend"])
-		if !balance.Equal(sum.Sub(committed[tenant])) {
-			t.Errorf("%s: balance %s != Σ transactions %s − open sessions' committed %s", tenant, balance, sum, committed[tenant])
-		}
-		if !lifetime.Equal(charges.Add(committed[tenant])) {
-			t.Errorf("%s: lifetime %s != Σ charges %s + committed %s", tenant, lifetime, charges, committed[tenant])
-		}
-		if r := dec(t, w["reserved"]); !r.Equal(reserved[tenant]) {
-			t.Errorf("%s: reserved %s != Σ open reservations %s", tenant, r, reserved[tenant])
-		}
-		if balance.IsNegative() {
-			t.Errorf("%s: balance %s below zero (outbound only, never beyond grants)", tenant, balance)
+		cursor, _ = page["next_cursor"].(string)
+		if cursor == "" {
+			break
 		}
 	}
+	var problems []string
+	balance, lifetime := dec(t, w["balance"]), dec(t, w["lifetime_spend"])
+	if !balance.Equal(sum.Sub(committed)) {
+		problems = append(problems, fmt.Sprintf("%s: balance %s != Σ transactions %s − open sessions' committed %s", tenant, balance, sum, committed))
+	}
+	if !lifetime.Equal(charges.Add(committed)) {
+		problems = append(problems, fmt.Sprintf("%s: lifetime %s != Σ charges %s + committed %s", tenant, lifetime, charges, committed))
+	}
+	if r := dec(t, w["reserved"]); !r.Equal(reserved) {
+		problems = append(problems, fmt.Sprintf("%s: reserved %s != Σ open reservations %s", tenant, r, reserved))
+	}
+	if balance.IsNegative() {
+		problems = append(problems, fmt.Sprintf("%s: balance %s below zero (outbound only, never beyond grants)", tenant, balance))
+	}
+	return problems
 }
 
 func dec(t *testing.T, v any) decimal.Decimal {
