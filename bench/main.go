@@ -192,12 +192,16 @@ func runServerLayer(ctx context.Context, o options, res *results) {
 		res.note("server: not measured: %v", firstLine(err.Error()))
 		return
 	}
-	profDir, cleanup, err := profileDir(o)
-	if err != nil {
-		res.note("server: no profiles: %v", err)
-		srv.PprofAddr = ""
+	profiling := srv.PprofAddr != ""
+	profDir := ""
+	if profiling {
+		dir, cleanup, err := profileDir(o)
+		if err != nil {
+			res.note("server: no profiles: %v", err)
+		}
+		defer cleanup()
+		profDir, profiling = dir, err == nil
 	}
-	defer cleanup()
 	defer func() {
 		if code := srv.Stop(); code != 0 {
 			res.note("server: exit code %d after SIGTERM", code)
@@ -208,7 +212,7 @@ func runServerLayer(ctx context.Context, o options, res *results) {
 		cfg := loadConfig(o, sc)
 		cfg.Target, cfg.AdminKey = srv.URL, srv.AdminKey
 		var profile func() (*cpuProfile, error)
-		if srv.PprofAddr != "" {
+		if profiling {
 			cfg.OnLoad, profile = profileDuring(ctx, srv.PprofAddr, o.duration, profDir, sc)
 		}
 		rep, err := loadgen.Run(ctx, cfg)
