@@ -108,9 +108,11 @@ func TestDiskLayersShort(t *testing.T) {
 
 func TestMarkdownHasRatiosAndGoals(t *testing.T) {
 	r := newResults(options{duration: time.Second, concurrency: 64})
+	r.Machine.CPUs = 2 // the budget per unit at the goal depends on it
 	r.Noop["sms"] = &httpSummary{Scenario: "sms", Unit: "SMS debits/s", Throughput: 80_000, RPS: 80_000, P99Ms: 3}
 	r.Server["sms"] = &httpSummary{Scenario: "sms", Unit: "SMS debits/s", Throughput: 60_000, RPS: 60_000, P99Ms: 4, AuditOK: true,
-		WALMBps: 30, FlushedMBps: 5, CompactedMBps: 10}
+		WALMBps: 30, FlushedMBps: 5, CompactedMBps: 10, ServerCPU: 1.2, GenCPU: 0.6,
+		CommitsPerSec: 2000, EffectsPerCommit: 30, CommitMeanMs: 0.45, MachineBusyPct: 92, MachineWaitPct: 6, MachineStealPct: 2}
 	r.Server["call-cycle"] = &httpSummary{Scenario: "call-cycle", Unit: "call cycles/s", Throughput: 6_000, RPS: 24_000, P99Ms: 4, WorstP99Ms: 11, AuditOK: true}
 	r.Server["batch"] = &httpSummary{Scenario: "batch", Unit: "SMS segments/s", Throughput: 240_000, RPS: 2_400, P99Ms: 40, AuditOK: true}
 	r.Disk["pebble"] = &commitResult{PerSec: 36_000}
@@ -122,6 +124,7 @@ func TestMarkdownHasRatiosAndGoals(t *testing.T) {
 		"server / in-process engine, SMS debits: **0.05**", "| SMS debits over HTTP | ≥ 50.0k/s, p99 ≤ 5 ms, ≥ 0.5 × no-op | 60.0k SMS debits/s, p99 4.00 ms, 0.75 × no-op | yes |",
 		"| batched SMS (100/batch) | ≥ 300k segments/s | 240.0k segments/s | **no**: throughput 80% of the goal (60.0k short) |",
 		"| sms | 30.0 | 500 per SMS debits | 5.0 | 10.0 |",
+		"| sms | server | 20.0 | 10.0 | 30.0 | 40.0 µs | 92% | 6% | 2% | 2000 | 30.0 | 0.45 |",
 		"| engine event debits in-process, 1000 wallets | ≥ 1M/s, 0 allocs | 1.20M/s, 0 allocs | yes |",
 		"| engine event debits in-process, 1.00M wallets | ≥ 1M/s, 0 allocs | 900.0k/s, 1 allocs | **no**: throughput 90% of the goal (100.0k short); 1 allocs per op |",
 		"| memory per idle wallet, 1M wallets | ≤ 500 B | 420 B", "| full call cycles over HTTP | ≥ 17.0k cycles/s, p99 ≤ 5 ms per request | 6000 cycles/s, worst p99 11.00 ms (start, update, stop) | **no**: throughput 35% of the goal (11.0k short); p99 2.2× the bound |"} {

@@ -56,8 +56,18 @@ type httpSummary struct {
 	WALMBps       float64 `json:"wal_mb_per_s,omitempty"`
 	FlushedMBps   float64 `json:"flushed_mb_per_s,omitempty"`
 	CompactedMBps float64 `json:"compacted_mb_per_s,omitempty"`
-	AuditOK       bool    `json:"audit_ok"`
-	Audited       int     `json:"audited_tenants"`
+	// Group commits over the run (server layer only).
+	CommitsPerSec    float64 `json:"commits_per_s,omitempty"`
+	EffectsPerCommit float64 `json:"effects_per_commit,omitempty"`
+	CommitMeanMs     float64 `json:"commit_mean_ms,omitempty"`
+	// The machine's CPU over the run, in percent of all cores: busy
+	// (user, system, interrupts), waiting (idle and iowait), stolen by the
+	// hypervisor. Zero when /proc/stat is not there.
+	MachineBusyPct  float64 `json:"machine_busy_pct,omitempty"`
+	MachineWaitPct  float64 `json:"machine_wait_pct,omitempty"`
+	MachineStealPct float64 `json:"machine_steal_pct,omitempty"`
+	AuditOK         bool    `json:"audit_ok"`
+	Audited         int     `json:"audited_tenants"`
 }
 
 type engineResult struct {
@@ -111,7 +121,11 @@ func summarize(scenario string, rep *loadgen.Report) *httpSummary {
 		ServerCPU: rep.Server.CPUCores, GenCPU: rep.Generator.CPUCores, RSSMiB: rep.Server.RSSBytes / (1 << 20),
 		AuditOK: rep.Audit.OK(), Audited: rep.Audit.Tenants,
 		WALMBps: rep.Server.WALBytesPerSec / 1e6, FlushedMBps: rep.Server.FlushedBytesPerSec / 1e6,
-		CompactedMBps: rep.Server.CompactedBytesPerSec / 1e6}
+		CompactedMBps: rep.Server.CompactedBytesPerSec / 1e6,
+		CommitsPerSec: rep.Server.CommitsPerSec, EffectsPerCommit: rep.Server.EffectsPerCommit, CommitMeanMs: rep.Server.CommitMeanMs}
+	if m := rep.Machine; m.OK {
+		s.MachineBusyPct, s.MachineWaitPct, s.MachineStealPct = m.BusyPct, m.IdlePct+m.IOWaitPct, m.StealPct
+	}
 	var main loadgen.TypeStats
 	switch scenario {
 	case "sms":
@@ -211,6 +225,7 @@ func (r *results) markdown() string {
 	}
 
 	r.storeWrites(p)
+	r.unitCosts(p)
 	r.profiles(p)
 
 	p("\n### Durable commits at concurrency %d: raw Pebble (c) and the store (d)\n\n", r.Concurrency)
@@ -290,6 +305,46 @@ func (r *results) storeWrites(p func(string, ...any)) {
 		}
 		p("| %s | %.1f | %.0f per %s | %.1f | %.1f |\n", sc, s.WALMBps, s.WALMBps*1e6/s.Throughput,
 			strings.TrimSuffix(s.Unit, "/s"), s.FlushedMBps, s.CompactedMBps)
+	}
+}
+
+// goalRate is each server scenario's goal in its own unit per second.
+var goalRate = map[string]float64{"sms": 50_000, "call-start": 50_000, "call-cycle": 17_000, "batch": 300_000}
+
+// unitCosts renders what one unit of each scenario cost in CPU, against
+// what the machine's cores allow per unit at the goal's rate, and what the
+// machine did meanwhile: a run with its cores busy was bound by CPU, one
+// with them waiting by the fsync or by too few connections.
+func (r *results) unitCosts(p func(string, ...any)) {
+	head := false
+	for _, sc := range r.scenarioNames() {
+		for _, l := range []struct {
+			name string
+			s    *httpSummary
+		}{{"no-op", r.Noop[sc]}, {"server", r.Server[sc]}} {
+			s := l.s
+			if s == nil || s.Throughput == 0 || s.MachineBusyPct == 0 {
+				continue
+			}
+			if !head {
+				p("\n### What a unit costs, against what %d cores allow at the goal\n\n", r.Machine.CPUs)
+				p("CPU µs per unit (SMS, call start, cycle, segment) over the load phase, and the machine's CPU meanwhile (all processes).\n\n")
+				p("| scenario | layer | server µs | generator µs | together | allowed at the goal | machine busy | idle + iowait | steal | group commits/s | effects each | ms each |\n")
+				p("|---|---|---|---|---|---|---|---|---|---|---|---|\n")
+				head = true
+			}
+			us := func(cores float64) float64 { return 1e6 * cores / s.Throughput }
+			allowed := "–"
+			if g := goalRate[sc]; g > 0 {
+				allowed = fmt.Sprintf("%.1f µs", float64(r.Machine.CPUs)*1e6/g)
+			}
+			commits := "– | – | –"
+			if s.CommitsPerSec > 0 {
+				commits = fmt.Sprintf("%.0f | %.1f | %.2f", s.CommitsPerSec, s.EffectsPerCommit, s.CommitMeanMs)
+			}
+			p("| %s | %s | %.1f | %.1f | %.1f | %s | %.0f%% | %.0f%% | %.0f%% | %s |\n", sc, l.name,
+				us(s.ServerCPU), us(s.GenCPU), us(s.ServerCPU+s.GenCPU), allowed, s.MachineBusyPct, s.MachineWaitPct, s.MachineStealPct, commits)
+		}
 	}
 }
 

@@ -10,6 +10,10 @@
 // WhatsApp, AI and top-ups), sms, call-start, call-cycle, batch. The run
 // ends with a table on stdout (JSON with --out) and an audit of every touched
 // wallet; the exit status is 1 when the audit fails or the error rate
-// exceeds --max-error-rate, 2 when the run could not take place. The work
+// exceeds --max-error-rate, 2 when the run could not take place. Besides
+// latency and errors, the report reads the server's /metrics before and
+// after the load (its CPU and memory, the store's writes and group commits,
+// the CDR backlog) and this machine's /proc/stat (busy, idle, iowait and
+// stolen CPU: meaningful when the server runs here too). The work
 // is done by package loadgen, which bench shares.
 package main

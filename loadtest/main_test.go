@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"os"
+	"runtime"
 	"testing"
 	"time"
 
@@ -44,6 +45,12 @@ func TestSpawnShort(t *testing.T) {
 	}
 	if rep.Server.WALBytesPerSec <= 0 {
 		t.Fatalf("the report read no store writes from /metrics: %+v", rep.Server)
+	}
+	if sv := rep.Server; sv.CommitsPerSec <= 0 || sv.EffectsPerCommit < 1 || sv.CommitMeanMs <= 0 {
+		t.Fatalf("the report read no group commits from /metrics: %+v", sv)
+	}
+	if m := rep.Machine; runtime.GOOS == "linux" && (!m.OK || m.BusyPct <= 0 || m.BusyPct > 100) {
+		t.Fatalf("the machine's CPU over the load phase: %+v", m)
 	}
 }
 

@@ -20,7 +20,13 @@ type ServerMetrics struct {
 	WALBytes       float64 `json:"wal_bytes"`
 	FlushedBytes   float64 `json:"flushed_bytes"`
 	CompactedBytes float64 `json:"compacted_bytes"`
-	OK             bool    `json:"ok"`
+	// Group commits (salio_store_commits_total, _effects_total and the sum
+	// of salio_store_commit_seconds): how many fsyncs the load cost, how
+	// many charges each carried and how long the disk took.
+	Commits       float64 `json:"commits"`
+	Effects       float64 `json:"effects"`
+	CommitSeconds float64 `json:"commit_seconds"`
+	OK            bool    `json:"ok"`
 }
 
 // parseMetrics reads the Prometheus text format, keeping the process figures
@@ -50,6 +56,12 @@ func parseMetrics(b []byte) ServerMetrics {
 			m.FlushedBytes = val
 		case name == "salio_store_lsm_compacted_bytes_total":
 			m.CompactedBytes = val
+		case name == "salio_store_commits_total":
+			m.Commits = val
+		case name == "salio_store_effects_total":
+			m.Effects = val
+		case name == "salio_store_commit_seconds_sum":
+			m.CommitSeconds = val
 		case strings.Contains(name, "backlog"):
 			m.Backlog[series] = val
 		}
@@ -96,4 +108,20 @@ func selfCPU() time.Duration {
 		return 0
 	}
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// serverPhase is the server's cost between two scrapes secs apart.
+func serverPhase(before, after ServerMetrics, secs float64) ServerPhase {
+	d := after.CPUSeconds - before.CPUSeconds
+	sp := ServerPhase{MetricsOK: true, CPUSeconds: d, CPUCores: d / secs,
+		RSSBytes: after.RSSBytes, Backlog: after.Backlog,
+		WALBytesPerSec:       (after.WALBytes - before.WALBytes) / secs,
+		FlushedBytesPerSec:   (after.FlushedBytes - before.FlushedBytes) / secs,
+		CompactedBytesPerSec: (after.CompactedBytes - before.CompactedBytes) / secs}
+	if commits := after.Commits - before.Commits; commits > 0 {
+		sp.CommitsPerSec = commits / secs
+		sp.EffectsPerCommit = (after.Effects - before.Effects) / commits
+		sp.CommitMeanMs = 1000 * (after.CommitSeconds - before.CommitSeconds) / commits
+	}
+	return sp
 }

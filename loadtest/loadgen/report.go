@@ -35,6 +35,7 @@ type Report struct {
 	Audit      AuditResult  `json:"audit"`
 	Server     ServerPhase  `json:"server"`
 	Generator  GenPhase     `json:"generator"`
+	Machine    MachinePhase `json:"machine"`
 	ServerExit *int         `json:"server_exit_code,omitempty"` // spawned server's code after SIGTERM
 	Failures   []string     `json:"failures,omitempty"`         // why the run fails
 }
@@ -88,6 +89,10 @@ type ServerPhase struct {
 	WALBytesPerSec       float64 `json:"wal_bytes_per_s"`
 	FlushedBytesPerSec   float64 `json:"flushed_bytes_per_s"`
 	CompactedBytesPerSec float64 `json:"compacted_bytes_per_s"`
+	// Group commits over the load phase: one fsync each.
+	CommitsPerSec    float64 `json:"commits_per_s"`
+	EffectsPerCommit float64 `json:"effects_per_commit"`
+	CommitMeanMs     float64 `json:"commit_mean_ms"` // writing and fsyncing one group
 }
 
 // GenPhase is the generator's own CPU over the load phase.
@@ -180,10 +185,18 @@ func (r *Report) WriteTable(w io.Writer) {
 			fmt.Fprintf(w, "store writes: WAL %.1f MB/s, flushes %.1f MB/s, compactions %.1f MB/s\n",
 				sv.WALBytesPerSec/1e6, sv.FlushedBytesPerSec/1e6, sv.CompactedBytesPerSec/1e6)
 		}
+		if sv := r.Server; sv.CommitsPerSec > 0 {
+			fmt.Fprintf(w, "group commits: %.0f/s, %.1f effects each, %.2f ms to write and fsync one\n",
+				sv.CommitsPerSec, sv.EffectsPerCommit, sv.CommitMeanMs)
+		}
 	} else {
 		fmt.Fprintf(w, "\nserver: /metrics not available\n")
 	}
 	fmt.Fprintf(w, "generator: %.1f CPU s (%.2f cores)\n", r.Generator.CPUSeconds, r.Generator.CPUCores)
+	if m := r.Machine; m.OK {
+		fmt.Fprintf(w, "this machine: %.0f%% busy (user %.0f%%, system %.0f%%, interrupts %.0f%%), idle %.0f%%, iowait %.0f%%, steal %.0f%%\n",
+			m.BusyPct, m.UserPct, m.SystemPct, m.IRQPct, m.IdlePct, m.IOWaitPct, m.StealPct)
+	}
 	if r.ServerExit != nil {
 		fmt.Fprintf(w, "spawned server exit code after SIGTERM: %d\n", *r.ServerExit)
 	}

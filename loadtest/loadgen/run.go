@@ -115,7 +115,7 @@ func runAgainst(ctx context.Context, cfg Config, mix []mixEntry, srv *Server) (*
 	}
 
 	mc := newConn(hc, host, st)
-	before, cpu0 := scrapeMetrics(mc), selfCPU()
+	before, cpu0, ticks0 := scrapeMetrics(mc), selfCPU(), readCPUTicks()
 	if cfg.OnLoad != nil {
 		cfg.OnLoad()
 	}
@@ -126,18 +126,13 @@ func runAgainst(ctx context.Context, cfg Config, mix []mixEntry, srv *Server) (*
 		go func() { defer wg.Done(); w.drainCalls() }()
 	}
 	wg.Wait()
-	after, cpu1 := scrapeMetrics(mc), selfCPU()
+	after, cpu1, ticks1 := scrapeMetrics(mc), selfCPU(), readCPUTicks()
 
 	fillLoad(rep, st, elapsed)
 	rep.Generator = GenPhase{CPUSeconds: (cpu1 - cpu0).Seconds(), CPUCores: (cpu1 - cpu0).Seconds() / elapsed.Seconds()}
+	rep.Machine = machinePhase(ticks0, ticks1)
 	if before.OK && after.OK {
-		d := after.CPUSeconds - before.CPUSeconds
-		secs := elapsed.Seconds()
-		rep.Server = ServerPhase{MetricsOK: true, CPUSeconds: d, CPUCores: d / secs,
-			RSSBytes: after.RSSBytes, Backlog: after.Backlog,
-			WALBytesPerSec:       (after.WALBytes - before.WALBytes) / secs,
-			FlushedBytesPerSec:   (after.FlushedBytes - before.FlushedBytes) / secs,
-			CompactedBytesPerSec: (after.CompactedBytes - before.CompactedBytes) / secs}
+		rep.Server = serverPhase(before, after, elapsed.Seconds())
 	}
 	if srv != nil && srv.Exited() {
 		rep.Failures = append(rep.Failures, "the spawned server died during the run; log tail:\n"+srv.LogTail(3000))

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"math"
 	"math/rand/v2"
+	"runtime"
 	"sort"
 	"strings"
 	"testing"
@@ -346,9 +347,57 @@ go_goroutines 17
 salio_store_wal_bytes_total 1e+06
 salio_store_lsm_flushed_bytes_total 2000
 salio_store_lsm_compacted_bytes_total 3000
+salio_store_commits_total 100
+salio_store_effects_total 1500
+salio_store_commit_seconds_bucket{le="0.001"} 90
+salio_store_commit_seconds_sum 0.05
+salio_store_commit_seconds_count 100
 `))
 	if !m.OK || m.CPUSeconds != 12.5 || m.RSSBytes != 104857600 || m.Backlog[`salio_cdr_backlog{log="cdrs"}`] != 42 || len(m.Backlog) != 2 ||
-		m.WALBytes != 1e6 || m.FlushedBytes != 2000 || m.CompactedBytes != 3000 {
+		m.WALBytes != 1e6 || m.FlushedBytes != 2000 || m.CompactedBytes != 3000 ||
+		m.Commits != 100 || m.Effects != 1500 || m.CommitSeconds != 0.05 {
 		t.Errorf("%+v", m)
+	}
+}
+
+func TestServerPhase(t *testing.T) {
+	before := ServerMetrics{OK: true, CPUSeconds: 10, WALBytes: 1000, Commits: 100, Effects: 1000, CommitSeconds: 0.1}
+	after := ServerMetrics{OK: true, CPUSeconds: 13, RSSBytes: 5, WALBytes: 7000, Commits: 400, Effects: 7000, CommitSeconds: 0.4}
+	sp := serverPhase(before, after, 2)
+	want := ServerPhase{MetricsOK: true, CPUSeconds: 3, CPUCores: 1.5, RSSBytes: 5, WALBytesPerSec: 3000,
+		CommitsPerSec: 150, EffectsPerCommit: 20, CommitMeanMs: 1}
+	if sp.CPUCores != want.CPUCores || sp.WALBytesPerSec != want.WALBytesPerSec || sp.CommitsPerSec != want.CommitsPerSec ||
+		sp.EffectsPerCommit != want.EffectsPerCommit || math.Abs(sp.CommitMeanMs-want.CommitMeanMs) > 1e-9 {
+		t.Errorf("got %+v, want %+v", sp, want)
+	}
+	// No commits in the phase (a read-only run): no division by zero.
+	if sp := serverPhase(before, before, 2); sp.CommitsPerSec != 0 || sp.EffectsPerCommit != 0 || sp.CommitMeanMs != 0 {
+		t.Errorf("idle phase: %+v", sp)
+	}
+}
+
+func TestMachinePhase(t *testing.T) {
+	a := parseCPUTicks("cpu  1000 0 200 5000 100 0 50 10 0 0")
+	b := parseCPUTicks("cpu  1600 100 500 5200 200 20 80 60 0 0")
+	if !a.ok || !b.ok {
+		t.Fatal("parse failed")
+	}
+	// Deltas: user 700, system 300, irq 50, idle 200, iowait 100, steal 50: 1400 in all.
+	m := machinePhase(a, b)
+	near := func(got, want float64) bool { return math.Abs(got-want) < 1e-9 }
+	if !m.OK || !near(m.BusyPct, 75) || !near(m.UserPct, 50) || !near(m.SystemPct, 300.0/14) || !near(m.IRQPct, 50.0/14) ||
+		!near(m.IdlePct, 200.0/14) || !near(m.IOWaitPct, 100.0/14) || !near(m.StealPct, 50.0/14) {
+		t.Errorf("%+v", m)
+	}
+	for _, bad := range []string{"", "cpu0 1 2 3 4 5 6 7 8", "cpu 1 2 3", "cpu 1 2 x 4 5 6 7 8"} {
+		if parseCPUTicks(bad).ok {
+			t.Errorf("%q parsed", bad)
+		}
+	}
+	if machinePhase(a, cpuTicks{}).OK || machinePhase(a, a).OK {
+		t.Error("a phase without two readings or without ticks is not OK")
+	}
+	if live := readCPUTicks(); runtime.GOOS == "linux" && !live.ok {
+		t.Error("/proc/stat not read on Linux")
 	}
 }
