@@ -3,6 +3,13 @@
 //
 //	go run ./loadtest --spawn --duration 30s
 //	go run ./loadtest --target http://127.0.0.1:8080 --key $SALIO_ADMIN_KEY --scenario sms --rate 20000
+//	go run ./loadtest --spawn --scenario sms --slo-p99 5ms --duration 10s --concurrency 256
+//
+// --slo-p99 searches for capacity: the highest open-loop rate whose worst
+// p99 stays within the bound (each step a whole run of --duration, from
+// --rate or 1,000/s, doubling then bisecting to 5%). Open loop needs
+// connections for rate × latency; too few show up as steps that fall
+// behind their schedule.
 //
 // --spawn builds and starts `salio serve` on a temp data dir and a free
 // loopback port (with --kafka embedded, an in-process kfake broker too) and

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"flag"
 	"fmt"
 	"os"
@@ -9,6 +10,7 @@ import (
 	"runtime/pprof"
 	"strings"
 	"syscall"
+	"time"
 
 	"github.com/salio/salio/loadtest/loadgen"
 )
@@ -52,6 +54,7 @@ func run(args []string) int {
 	quiet := fs.Bool("quiet", false, "no progress line even on a terminal")
 	fs.BoolVar(&cfg.NoSetup, "no-setup", false, "skip key and tenant setup and the audit (for a no-op server)")
 	cpuProfile := fs.String("cpuprofile", "", "write the generator's CPU profile to this file")
+	sloP99 := fs.Duration("slo-p99", 0, "capacity search: the highest open-loop rate whose worst p99 stays within this bound (each step runs --duration, from --rate or 1000/s, doubling then bisecting)")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
@@ -93,6 +96,9 @@ func run(args []string) int {
 	}
 	ctx, cancel := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer cancel()
+	if *sloP99 > 0 {
+		return search(ctx, cfg, *sloP99, *out)
+	}
 	rep, err := loadgen.Run(ctx, cfg)
 	if rep != nil {
 		rep.WriteTable(os.Stdout)
@@ -110,6 +116,39 @@ func run(args []string) int {
 		return 1
 	}
 	return 0
+}
+
+// search runs a capacity search and prints its steps; the exit status is 1
+// when a step's run failed its checks (audit, errors), 2 when the search
+// could not take place.
+func search(ctx context.Context, cfg loadgen.Config, bound time.Duration, out string) int {
+	start := cfg.Rate
+	sr, err := loadgen.FindRate(ctx, cfg, loadgen.SearchOptions{P99BoundMs: float64(bound) / float64(time.Millisecond), StartRate: start})
+	if sr != nil {
+		sr.WriteTable(os.Stdout)
+		if out != "" {
+			if werr := writeJSON(out, sr); werr != nil {
+				fmt.Fprintf(os.Stderr, "loadtest: %v\n", werr)
+			}
+		}
+	}
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "loadtest: %v\n", err)
+		return 2
+	}
+	if !sr.OK() {
+		return 1
+	}
+	return 0
+}
+
+// writeJSON writes v, indented, to path.
+func writeJSON(path string, v any) error {
+	b, err := json.MarshalIndent(v, "", "  ")
+	if err != nil {
+		return err
+	}
+	return os.WriteFile(path, append(b, '\n'), 0o644)
 }
 
 // defaultKeyFile is where `salio serve` with no flags writes its admin key.

@@ -54,6 +54,42 @@ func TestSpawnShort(t *testing.T) {
 	}
 }
 
+// TestCapacitySearchShort runs three one-second steps of the capacity
+// search against one real server, with a bound every step meets: the rate
+// doubles each step and the last is the answer.
+func TestCapacitySearchShort(t *testing.T) {
+	if testing.Short() {
+		t.Skip("spawns and loads the real server")
+	}
+	module, err := loadgen.FindModule()
+	if err != nil {
+		t.Skip(err)
+	}
+	bin, err := loadgen.BuildSalio(module, t.TempDir())
+	if err != nil {
+		t.Skipf("the server does not build yet: %v", err)
+	}
+	cfg := loadgen.Defaults()
+	cfg.Spawn, cfg.SalioBin, cfg.Scenario = true, bin, "sms"
+	cfg.Duration, cfg.Concurrency, cfg.Tenants = time.Second, 16, 100
+	cfg.Logf = t.Logf
+	sr, err := loadgen.FindRate(context.Background(), cfg, loadgen.SearchOptions{P99BoundMs: 2000, StartRate: 100, MaxSteps: 3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if testing.Verbose() {
+		sr.WriteTable(os.Stdout)
+	}
+	if !sr.OK() || len(sr.Steps) != 3 || sr.BestRPS != 400 || sr.BestUnits <= 0 {
+		t.Fatalf("%+v", sr)
+	}
+	for i, st := range sr.Steps {
+		if want := 100 * float64(int(1)<<i); st.OfferedRPS != want || !st.Meets || st.WorstType != "sms" {
+			t.Errorf("step %d: %+v, want %v requests/s met", i, st, want)
+		}
+	}
+}
+
 func TestFlagsRejectBadInput(t *testing.T) {
 	for _, args := range [][]string{{"--initial-balance", "abc"}, {"--no-such-flag"}, {"--topup-amount", "-1"}} {
 		if code := run(args); code != 2 {

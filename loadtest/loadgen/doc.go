@@ -11,6 +11,12 @@
 // touched wallet through the API against SPEC §9's money invariant and the
 // generator's own ledger of acknowledged answers.
 //
+// FindRate is the capacity search behind `loadtest --slo-p99`: open-loop
+// steps on one server, doubling the rate while the worst p99 stays within
+// the bound and the run keeps up with its schedule, then bisecting, so an
+// engineer gets "how many requests/s this box carries at p99 ≤ X" rather
+// than a closed-loop figure at some latency.
+//
 // The hot path builds bodies by appending pre-encoded pieces into reused
 // buffers and reads answers by scanning for the few fields it needs, so that
 // the generator takes as little of the shared machine as it can.

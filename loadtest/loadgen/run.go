@@ -194,7 +194,15 @@ func runLoad(ctx context.Context, rs *runState, srv *Server) ([]*worker, time.Du
 						return
 					}
 					if d := time.Until(start); d > 0 {
+						// Early, so idle: whatever this wakes up late
+						// by is the timer's (Go's sleep overshoots by
+						// 0.5-2 ms on these VMs), not the server's, and
+						// counting it would put a floor under every
+						// latency. A worker behind its schedule was
+						// kept busy by the server and counts from the
+						// schedule.
 						time.Sleep(d)
+						start = time.Now()
 					}
 				} else if !start.Before(end) {
 					return

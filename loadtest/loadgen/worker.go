@@ -82,8 +82,9 @@ func (w *worker) appendUID(dst []byte, letter byte) []byte {
 }
 
 // send performs one request and accounts for it. It reports ok for a 2xx.
-// Latency is measured from start: the send time in closed loop, the
-// intended send time in open loop.
+// Latency is measured from start: the send time in closed loop; in open
+// loop the intended send time when the worker was behind its schedule, the
+// time it woke up when it had slept until then (see runLoad).
 func (w *worker) send(t reqType, path, body, auth []byte, start time.Time, record bool) (int, []byte, bool) {
 	status, resp, err := w.c.do(fasthttp.MethodPost, path, body, auth)
 	if record {
