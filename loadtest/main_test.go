@@ -14,17 +14,7 @@ import (
 // traffic and requires a clean audit. It skips while ./cmd/salio does not
 // build, so it starts to bite as soon as the server exists.
 func TestSpawnShort(t *testing.T) {
-	if testing.Short() {
-		t.Skip("spawns and loads the real server")
-	}
-	module, err := loadgen.FindModule()
-	if err != nil {
-		t.Skip(err)
-	}
-	bin, err := loadgen.BuildSalio(module, t.TempDir())
-	if err != nil {
-		t.Skipf("the server does not build yet: %v", err)
-	}
+	bin := buildSalio(t)
 	cfg := loadgen.Defaults()
 	cfg.Spawn, cfg.SalioBin = true, bin
 	cfg.Duration, cfg.Concurrency, cfg.Tenants = 3*time.Second, 16, 300
@@ -58,17 +48,7 @@ func TestSpawnShort(t *testing.T) {
 // search against one real server, with a bound every step meets: the rate
 // doubles each step and the last is the answer.
 func TestCapacitySearchShort(t *testing.T) {
-	if testing.Short() {
-		t.Skip("spawns and loads the real server")
-	}
-	module, err := loadgen.FindModule()
-	if err != nil {
-		t.Skip(err)
-	}
-	bin, err := loadgen.BuildSalio(module, t.TempDir())
-	if err != nil {
-		t.Skipf("the server does not build yet: %v", err)
-	}
+	bin := buildSalio(t)
 	cfg := loadgen.Defaults()
 	cfg.Spawn, cfg.SalioBin, cfg.Scenario = true, bin, "sms"
 	cfg.Duration, cfg.Concurrency, cfg.Tenants = time.Second, 16, 100
@@ -88,6 +68,24 @@ func TestCapacitySearchShort(t *testing.T) {
 			t.Errorf("step %d: %+v, want %v requests/s met", i, st, want)
 		}
 	}
+}
+
+// buildSalio builds the server for a test that spawns it; it skips in
+// -short mode and while ./cmd/salio does not build.
+func buildSalio(t *testing.T) string {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("spawns and loads the real server")
+	}
+	module, err := loadgen.FindModule()
+	if err != nil {
+		t.Skip(err)
+	}
+	bin, err := loadgen.BuildSalio(module, t.TempDir())
+	if err != nil {
+		t.Skipf("the server does not build yet: %v", err)
+	}
+	return bin
 }
 
 func TestFlagsRejectBadInput(t *testing.T) {
