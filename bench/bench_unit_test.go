@@ -100,6 +100,10 @@ func TestDiskLayersShort(t *testing.T) {
 	if err != nil || p.Commits == 0 || p.BytesPerOp < 400 {
 		t.Fatalf("pebble: %+v %v", p, err)
 	}
+	f, err := runFsync(t.TempDir(), 8, 300*time.Millisecond)
+	if err != nil || f.Commits == 0 || f.Concurrency != 1 || f.BytesPerOp != fsyncProbeBytes || f.MaxMs < f.P50Ms {
+		t.Fatalf("fsync: %+v %v", f, err)
+	}
 	s, err := runStoreSafe(t.TempDir(), 8, 300*time.Millisecond)
 	if err != nil || s.Commits == 0 {
 		t.Fatalf("store: %+v %v", s, err)
@@ -115,6 +119,7 @@ func TestMarkdownHasRatiosAndGoals(t *testing.T) {
 		CommitsPerSec: 2000, EffectsPerCommit: 30, CommitMeanMs: 0.45, MachineBusyPct: 92, MachineWaitPct: 6, MachineStealPct: 2}
 	r.Server["call-cycle"] = &httpSummary{Scenario: "call-cycle", Unit: "call cycles/s", Throughput: 6_000, RPS: 24_000, P99Ms: 4, WorstP99Ms: 11, AuditOK: true}
 	r.Server["batch"] = &httpSummary{Scenario: "batch", Unit: "SMS segments/s", Throughput: 240_000, RPS: 2_400, P99Ms: 40, AuditOK: true}
+	r.Disk["fsync"] = &commitResult{PerSec: 3_000, Concurrency: 1, P50Ms: 0.25, P99Ms: 1.5, P999Ms: 4, MaxMs: 9, BytesPerOp: 4096}
 	r.Disk["pebble"] = &commitResult{PerSec: 36_000}
 	r.Disk["store"] = &commitResult{PerSec: 90_000}
 	r.Engine = []engineResult{{Op: "event", Wallets: 1000, PerSec: 1_200_000}, {Op: "event", Wallets: 1_000_000, PerSec: 900_000, AllocsPerOp: 1}}
@@ -124,6 +129,8 @@ func TestMarkdownHasRatiosAndGoals(t *testing.T) {
 		"server / in-process engine, SMS debits: **0.05**", "| SMS debits over HTTP | ≥ 50.0k/s, p99 ≤ 5 ms, ≥ 0.5 × no-op | 60.0k SMS debits/s, p99 4.00 ms, 0.75 × no-op | yes |",
 		"| batched SMS (100/batch) | ≥ 300k segments/s | 240.0k segments/s | **no**: throughput 80% of the goal (60.0k short) |",
 		"| sms | 30.0 | 500 per SMS debits | 5.0 | 10.0 |",
+		"| `fdatasync` after a 4 KiB append (the disk's own latency) | 1 | 3000 | 0.25 | 1.50 | 4.00 | 9.00 | 4096 |",
+		"With this disk's fsync p99 of 1.50 ms, a p99 of 5 ms leaves 2.00 ms for everything else.",
 		"| sms | server | 20.0 | 10.0 | 30.0 | 40.0 µs | 92% | 6% | 2% | 2000 | 30.0 | 0.45 |",
 		"| engine event debits in-process, 1000 wallets | ≥ 1M/s, 0 allocs | 1.20M/s, 0 allocs | yes |",
 		"| engine event debits in-process, 1.00M wallets | ≥ 1M/s, 0 allocs | 900.0k/s, 1 allocs | **no**: throughput 90% of the goal (100.0k short); 1 allocs per op |",

@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"fmt"
 	"os"
+	"path/filepath"
 	"sync"
 	"time"
 
@@ -17,6 +18,8 @@ type commitResult struct {
 	PerSec      float64
 	P50Ms       float64
 	P99Ms       float64
+	P999Ms      float64
+	MaxMs       float64
 	Seconds     float64
 	BytesPerOp  float64
 	Concurrency int
@@ -39,6 +42,31 @@ const (
 	pebbleRecords    = 4
 	pebbleValueBytes = 110
 )
+
+// fsyncProbeBytes is what the disk probe appends before each sync: about a
+// group commit's WAL record under moderate load.
+const fsyncProbeBytes = 4096
+
+// runFsync appends fsyncProbeBytes to a file and fdatasyncs it, in a loop
+// from one writer: the disk's own latency, which every group commit pays
+// and every answer waits for (up to twice: the commit in flight, then its
+// own). It is to the disk layers what the no-op handler is to HTTP.
+func runFsync(dir string, _ int, d time.Duration) (commitResult, error) {
+	f, err := os.OpenFile(filepath.Join(dir, "probe"), os.O_CREATE|os.O_WRONLY|os.O_TRUNC, 0o644)
+	if err != nil {
+		return commitResult{}, err
+	}
+	defer f.Close()
+	buf := make([]byte, fsyncProbeBytes)
+	return timedCommitters(1, d, func(int) func(uint64) (int, error) {
+		return func(uint64) (int, error) {
+			if _, err := f.Write(buf); err != nil {
+				return 0, err
+			}
+			return len(buf), datasync(f)
+		}
+	})
+}
 
 // runPebbleSync commits ~500-byte batches with pebble.Sync from conc
 // goroutines for d, on Pebble's defaults: its own group commit is the
@@ -108,7 +136,8 @@ func timedCommitters(conc int, d time.Duration, newOp func(worker int) func(seq 
 	wg.Wait()
 	secs := time.Since(start).Seconds()
 	r := commitResult{Commits: h.Count(), PerSec: float64(h.Count()) / secs, Seconds: secs, Concurrency: conc,
-		P50Ms: float64(h.Quantile(0.5)) / 1e6, P99Ms: float64(h.Quantile(0.99)) / 1e6}
+		P50Ms: float64(h.Quantile(0.5)) / 1e6, P99Ms: float64(h.Quantile(0.99)) / 1e6,
+		P999Ms: float64(h.Quantile(0.999)) / 1e6, MaxMs: float64(h.Max()) / 1e6}
 	if h.Count() > 0 {
 		r.BytesPerOp = float64(bytes) / float64(h.Count())
 	}

@@ -5,6 +5,8 @@
 //	(a) noop    a fasthttp handler that answers canned JSON, in a child
 //	            process, driven by the load generator: the HTTP limit here
 //	(b) engine  charging.Engine in-process with charging.DiscardSink
+//	    fsync   one writer appending 4 KiB and calling fdatasync: the
+//	            disk's own latency, the floor under every answer's p99
 //	(c) pebble  raw Pebble commits with pebble.Sync at concurrency 64
 //	(d) store   the store's group commit (Submit + Wait) at the same concurrency
 //	(e) server  `salio serve`, spawned, under the load generator

@@ -43,7 +43,7 @@ func main() {
 	flag.IntVar(&o.concurrency, "concurrency", 64, "connections (HTTP layers) and committers (disk layers)")
 	flag.IntVar(&o.tenants, "tenants", 1000, "tenants of the HTTP layers")
 	flag.IntVar(&o.batchSize, "batch-size", 100, "events per batch")
-	layers := flag.String("layers", "noop,server,pebble,store,engine", "layers to run")
+	layers := flag.String("layers", "noop,server,fsync,pebble,store,engine", "layers to run")
 	scenarios := flag.String("scenarios", "sms,call-start,call-cycle,batch", "load scenarios of the HTTP layers")
 	wallets := flag.String("engine-wallets", "1000,1000000", "wallet counts of the in-process engine layer")
 	flag.StringVar(&o.salioBin, "salio-bin", "", "prebuilt salio binary (default: go build ./cmd/salio)")
@@ -116,7 +116,7 @@ func runAll(ctx context.Context, o options) *results {
 	if o.layers["server"] {
 		runServerLayer(ctx, o, res)
 	}
-	for _, layer := range []string{"pebble", "store"} {
+	for _, layer := range []string{"fsync", "pebble", "store"} {
 		if !o.layers[layer] {
 			continue
 		}
@@ -125,10 +125,12 @@ func runAll(ctx context.Context, o options) *results {
 			res.note("%s: %v", layer, err)
 			continue
 		}
-		logf("%s: %d committers for %v", layer, o.concurrency, o.duration)
-		run := runPebbleSync
-		if layer == "store" {
-			run = runStoreSafe
+		run := map[string]func(string, int, time.Duration) (commitResult, error){
+			"fsync": runFsync, "pebble": runPebbleSync, "store": runStoreSafe}[layer]
+		if layer == "fsync" {
+			logf("fsync: one writer for %v", o.duration)
+		} else {
+			logf("%s: %d committers for %v", layer, o.concurrency, o.duration)
 		}
 		r, err := run(dir, o.concurrency, o.duration)
 		_ = os.RemoveAll(dir)

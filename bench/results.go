@@ -228,12 +228,21 @@ func (r *results) markdown() string {
 	r.unitCosts(p)
 	r.profiles(p)
 
-	p("\n### Durable commits at concurrency %d: raw Pebble (c) and the store (d)\n\n", r.Concurrency)
-	p("| layer | commits/s | p50 ms | p99 ms | bytes/commit |\n|---|---|---|---|---|\n")
-	for _, l := range []string{"pebble", "store"} {
+	p("\n### Durable commits: the disk alone, raw Pebble (c) and the store (d)\n\n")
+	p("| layer | writers | commits/s | p50 ms | p99 ms | p99.9 ms | max ms | bytes/commit |\n|---|---|---|---|---|---|---|---|\n")
+	for _, l := range []string{"fsync", "pebble", "store"} {
 		if d := r.Disk[l]; d != nil {
-			name := map[string]string{"pebble": "Pebble `Commit(pebble.Sync)`, ~500-byte batch", "store": "store `Submit` + `Wait`, one SMS debit's effect"}[l]
-			p("| %s | %s | %.2f | %.2f | %.0f |\n", name, num(d.PerSec), d.P50Ms, d.P99Ms, d.BytesPerOp)
+			name := map[string]string{"fsync": "`fdatasync` after a 4 KiB append (the disk's own latency)",
+				"pebble": "Pebble `Commit(pebble.Sync)`, ~500-byte batch", "store": "store `Submit` + `Wait`, one SMS debit's effect"}[l]
+			p("| %s | %d | %s | %.2f | %.2f | %.2f | %.2f | %.0f |\n", name, d.Concurrency, num(d.PerSec), d.P50Ms, d.P99Ms, d.P999Ms, d.MaxMs, d.BytesPerOp)
+		}
+	}
+	if d := r.Disk["fsync"]; d != nil {
+		p("\nAn answer waits for up to two group commits (the one on disk, then its own). ")
+		if left := 5 - 2*d.P99Ms; left > 0 {
+			p("With this disk's fsync p99 of %.2f ms, a p99 of 5 ms leaves %.2f ms for everything else.\n", d.P99Ms, left)
+		} else {
+			p("This disk's fsync p99 of %.2f ms makes two of them alone longer than a p99 of 5 ms.\n", d.P99Ms)
 		}
 	}
 

@@ -12,7 +12,7 @@ set -eu
 cd "$(dirname "$0")/.."
 DURATION=${DURATION:-10s}
 BENCHTIME=${BENCHTIME:-3s}
-LAYERS=${LAYERS:-noop,server,pebble,store,engine}
+LAYERS=${LAYERS:-noop,server,fsync,pebble,store,engine}
 OUT=${OUT:-BENCHMARKS.md}
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
