@@ -49,6 +49,15 @@ type Options struct {
 	// committer waits for it (backpressure).
 	CheckpointBytes int
 
+	// WALDir puts Pebble's write-ahead log in a directory of its own
+	// (default: the store's). Every answer waits for the WAL's fsync, so a
+	// device that syncs fast and carries nothing else (no flushes, no
+	// compactions) lowers the floor under every latency. It may change
+	// from one run to the next: Open recovers the logs left in the
+	// previous run's WAL directory (named in Pebble's OPTIONS file) and
+	// writes new ones to WALDir.
+	WALDir string
+
 	// MemTableBytes is Pebble's memtable size (default 64 MiB): larger
 	// memtables mean fewer flushes and fewer L0 files under sustained writes.
 	MemTableBytes uint64

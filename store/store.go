@@ -110,7 +110,11 @@ func Open(dir string, opts Options) (*Store, error) {
 	}
 	cache := pebble.NewCache(opts.CacheBytes)
 	defer cache.Unref()
-	db, err := pebble.Open(dir, opts.pebbleOptions(cache))
+	po := opts.pebbleOptions(cache)
+	if err := opts.walDirs(dir, po); err != nil {
+		return nil, err
+	}
+	db, err := pebble.Open(dir, po)
 	if err != nil {
 		return nil, fmt.Errorf("store: open %s: %w", dir, err)
 	}

@@ -16,6 +16,7 @@ import (
 type options struct {
 	addr              string
 	dataDir           string
+	walDir            string
 	kafkaBrokers      string
 	adminKeyFile      string
 	shards            int
@@ -50,6 +51,7 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 	fs.SetOutput(stderr)
 	fs.StringVar(&o.addr, "addr", "127.0.0.1:8080", "listen address of the HTTP API")
 	fs.StringVar(&o.dataDir, "data-dir", "./salio-data", "data directory (store and admin key)")
+	fs.StringVar(&o.walDir, "wal-dir", "", "the store's write-ahead log in its own directory, ideally on a device that syncs fast and holds nothing else: every answer waits for its fsync (default <data-dir>/store; may change between runs, the old directory's logs are recovered first)")
 	fs.StringVar(&o.kafkaBrokers, "kafka-brokers", "", "Kafka brokers, comma-separated host:port (empty: Kafka off, CDRs at GET /v1/cdrs)")
 	fs.StringVar(&o.adminKeyFile, "admin-key-file", "", "where the bootstrap admin key is written, mode 0600 (default <data-dir>/admin.key)")
 	fs.IntVar(&o.shards, "shards", 64, "wallet shards, a power of two")

@@ -35,6 +35,7 @@ func TestFlagDefaults(t *testing.T) {
 	require.Equal(t, 24*time.Hour, o.retention)
 	require.Equal(t, 1<<20, o.maxBodyBytes)
 	require.False(t, o.accessLog)
+	require.Empty(t, o.walDir, "the WAL lives in the store's directory unless told otherwise")
 
 	var help bytes.Buffer
 	require.Equal(t, 0, run([]string{"serve", "--help"}, &bytes.Buffer{}, &help))
@@ -42,7 +43,7 @@ func TestFlagDefaults(t *testing.T) {
 		"--kafka-brokers", "SALIO_KAFKA_BROKERS", "--admin-key-file", "SALIO_ADMIN_KEY_FILE", "<data-dir>/admin.key",
 		"--shards", "--durability", "--batch-sync-interval", "--retention", "--checkpoint-interval", "SALIO_CHECKPOINT_INTERVAL",
 		"--max-idempotency-records", "--max-body-bytes", "--log-level",
-		"--access-log", "SALIO_ADMIN_KEY"} {
+		"--access-log", "SALIO_ADMIN_KEY", "--wal-dir", "SALIO_WAL_DIR"} {
 		require.Contains(t, help.String(), s)
 	}
 }
@@ -54,6 +55,7 @@ func TestFlagsEnvOverride(t *testing.T) {
 	t.Setenv("SALIO_DURABILITY", "batch")
 	t.Setenv("SALIO_ACCESS_LOG", "true")
 	t.Setenv("SALIO_KAFKA_BROKERS", "k1:9092, k2:9092")
+	t.Setenv("SALIO_WAL_DIR", "/fast/wal")
 	o, err := parseFlags([]string{"--addr", "127.0.0.1:1"}, &bytes.Buffer{})
 	require.NoError(t, err)
 	require.Equal(t, "127.0.0.1:1", o.addr, "the flag wins over the environment")
@@ -62,6 +64,7 @@ func TestFlagsEnvOverride(t *testing.T) {
 	require.Equal(t, "batch", o.durability)
 	require.True(t, o.accessLog)
 	require.Equal(t, []string{"k1:9092", "k2:9092"}, o.brokers())
+	require.Equal(t, "/fast/wal", o.walDir)
 
 	t.Setenv("SALIO_SHARDS", "3")
 	_, err = parseFlags(nil, &bytes.Buffer{})

@@ -154,6 +154,10 @@ func openStore(o *options, log *slog.Logger, m *store.Metrics) (*store.Store, er
 		CheckpointInterval: o.checkpointEvery,
 		Logf:               func(format string, args ...any) { log.Debug(fmt.Sprintf(format, args...)) },
 	}
+	if o.walDir != "" {
+		// Absolute, as Pebble records it: the next run may start elsewhere.
+		opts.WALDir = absPath(o.walDir)
+	}
 	if len(o.brokers()) > 0 {
 		// Delivered entries only: a log entry is pruned once the relay has
 		// passed it, never before.
