@@ -100,6 +100,15 @@
 // choose it knowingly. LogHead and the relay reads only advance after an
 // fsync, so Kafka never receives a record that a crash can take back.
 //
+// In "sync" mode the WAL's fsync is in every answer's latency, so its tail
+// is the floor under the p99 (bench's fsync layer measures it).
+// Options.WALDir puts the WAL in a directory of its own, on a device that
+// syncs fast and carries no flushes or compactions. Pebble refuses to open
+// a store whose WAL directory changed unless told where the old logs are:
+// Open reads the previous run's wal_dir from Pebble's newest OPTIONS file
+// and adds it to WALRecoveryDirs, so the WAL can move between runs
+// (TestWALDirMoves).
+//
 // # Deferred state and checkpoints
 //
 // Wallet images, session images, usage deltas and transactions are written
