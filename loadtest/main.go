@@ -2,9 +2,9 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"flag"
 	"fmt"
+	"io"
 	"os"
 	"os/signal"
 	"runtime/pprof"
@@ -100,34 +100,38 @@ func run(args []string) int {
 		return search(ctx, cfg, *sloP99, *out)
 	}
 	rep, err := loadgen.Run(ctx, cfg)
+	var o outcome
 	if rep != nil {
-		rep.WriteTable(os.Stdout)
-		if *out != "" {
-			if werr := rep.WriteJSON(*out); werr != nil {
-				fmt.Fprintf(os.Stderr, "loadtest: %v\n", werr)
-			}
-		}
+		o = rep
 	}
-	if err != nil {
-		fmt.Fprintf(os.Stderr, "loadtest: %v\n", err)
-		return 2
-	}
-	if !rep.OK() {
-		return 1
-	}
-	return 0
+	return finish(o, err, *out)
 }
 
-// search runs a capacity search and prints its steps; the exit status is 1
-// when a step's run failed its checks (audit, errors), 2 when the search
-// could not take place.
+// search runs a capacity search (--slo-p99).
 func search(ctx context.Context, cfg loadgen.Config, bound time.Duration, out string) int {
-	start := cfg.Rate
-	sr, err := loadgen.FindRate(ctx, cfg, loadgen.SearchOptions{P99BoundMs: float64(bound) / float64(time.Millisecond), StartRate: start})
+	sr, err := loadgen.FindRate(ctx, cfg, loadgen.SearchOptions{P99BoundMs: float64(bound) / float64(time.Millisecond), StartRate: cfg.Rate})
+	var o outcome
 	if sr != nil {
-		sr.WriteTable(os.Stdout)
+		o = sr
+	}
+	return finish(o, err, out)
+}
+
+// outcome is what a run or a search leaves: a table, its JSON, a verdict.
+type outcome interface {
+	WriteTable(w io.Writer)
+	WriteJSON(path string) error
+	OK() bool
+}
+
+// finish prints o (nil when nothing took place), writes its JSON to out
+// when set, and returns the exit status: 0 passed, 1 failed its checks
+// (audit, errors), 2 could not take place.
+func finish(o outcome, err error, out string) int {
+	if o != nil {
+		o.WriteTable(os.Stdout)
 		if out != "" {
-			if werr := writeJSON(out, sr); werr != nil {
+			if werr := o.WriteJSON(out); werr != nil {
 				fmt.Fprintf(os.Stderr, "loadtest: %v\n", werr)
 			}
 		}
@@ -136,19 +140,10 @@ func search(ctx context.Context, cfg loadgen.Config, bound time.Duration, out st
 		fmt.Fprintf(os.Stderr, "loadtest: %v\n", err)
 		return 2
 	}
-	if !sr.OK() {
+	if o == nil || !o.OK() {
 		return 1
 	}
 	return 0
-}
-
-// writeJSON writes v, indented, to path.
-func writeJSON(path string, v any) error {
-	b, err := json.MarshalIndent(v, "", "  ")
-	if err != nil {
-		return err
-	}
-	return os.WriteFile(path, append(b, '\n'), 0o644)
 }
 
 // defaultKeyFile is where `salio serve` with no flags writes its admin key.

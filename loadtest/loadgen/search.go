@@ -41,7 +41,7 @@ type SearchStep struct {
 	// Throughput in the scenario's own unit (SMS, call cycles, segments).
 	Throughput float64 `json:"throughput"`
 	P50Ms      float64 `json:"p50_ms"`    // of the scenario's worst request type
-	WorstP99Ms float64 `json:"worst_p99"` // the highest p99 of the load's request types
+	WorstP99Ms float64 `json:"worst_p99_ms"` // the highest p99 of the load's request types
 	WorstType  string  `json:"worst_type"`
 	ErrorRate  float64 `json:"error_rate"`
 	Meets      bool    `json:"meets"`
@@ -62,6 +62,9 @@ type SearchReport struct {
 	Steps       []SearchStep `json:"steps"`
 	Failures    []string     `json:"failures,omitempty"` // audit or error-rate failures of any step
 }
+
+// WriteJSON writes the search, steps and all, to path.
+func (s *SearchReport) WriteJSON(path string) error { return writeJSONFile(path, s) }
 
 // OK reports whether every step's run passed its own checks (audit, errors).
 func (s *SearchReport) OK() bool { return len(s.Failures) == 0 }
