@@ -40,7 +40,7 @@ type SearchStep struct {
 	AchievedRPS float64 `json:"achieved_rps"`
 	// Throughput in the scenario's own unit (SMS, call cycles, segments).
 	Throughput float64 `json:"throughput"`
-	P50Ms      float64 `json:"p50_ms"`    // of the scenario's worst request type
+	P50Ms      float64 `json:"p50_ms"`       // of the scenario's worst request type
 	WorstP99Ms float64 `json:"worst_p99_ms"` // the highest p99 of the load's request types
 	WorstType  string  `json:"worst_type"`
 	ErrorRate  float64 `json:"error_rate"`
