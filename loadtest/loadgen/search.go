@@ -90,17 +90,21 @@ func FindRate(ctx context.Context, cfg Config, o SearchOptions) (*SearchReport, 
 	}
 	cfg.fillDefaults()
 	o.MinRate = max(o.MinRate, searchMinRequests/cfg.Duration.Seconds())
+	sr := &SearchReport{Scenario: cfg.Scenario, Unit: scenarioUnit(cfg.Scenario), P99BoundMs: o.P99BoundMs,
+		Concurrency: cfg.Concurrency, StepSeconds: cfg.Duration.Seconds(), MinRate: o.MinRate}
 	if cfg.Spawn {
 		srv, err := Spawn(SpawnOptions{Bin: cfg.SalioBin, Module: cfg.SalioModule, Kafka: cfg.Kafka,
 			Durability: cfg.Durability, KeepData: cfg.KeepData, Logf: cfg.Logf})
 		if err != nil {
 			return nil, err
 		}
-		defer srv.Stop()
+		defer func() {
+			if code := srv.Stop(); code != 0 {
+				sr.Failures = append(sr.Failures, fmt.Sprintf("spawned server exited %d after SIGTERM (want 0); log tail:\n%s", code, srv.LogTail(1500)))
+			}
+		}()
 		cfg.Spawn, cfg.Target, cfg.AdminKey = false, srv.URL, srv.AdminKey
 	}
-	sr := &SearchReport{Scenario: cfg.Scenario, Unit: scenarioUnit(cfg.Scenario), P99BoundMs: o.P99BoundMs,
-		Concurrency: cfg.Concurrency, StepSeconds: cfg.Duration.Seconds(), MinRate: o.MinRate}
 	step := func(rate float64) (bool, error) {
 		c := cfg
 		c.Rate = rate
