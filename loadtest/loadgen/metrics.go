@@ -32,7 +32,20 @@ type ServerMetrics struct {
 // parseMetrics reads the Prometheus text format, keeping the process figures
 // and any backlog gauge (the CDR/event relay's queue in the store).
 func parseMetrics(b []byte) ServerMetrics {
-	m := ServerMetrics{Backlog: map[string]float64{}}
+	// CPUSeconds starts below any real value: a /metrics without the
+	// process's CPU is not a server's (OK false).
+	m := ServerMetrics{Backlog: map[string]float64{}, CPUSeconds: -1}
+	// Each series the report reads, and where it goes.
+	gauges := map[string]*float64{
+		"process_cpu_seconds_total":             &m.CPUSeconds,
+		"process_resident_memory_bytes":         &m.RSSBytes,
+		"salio_store_wal_bytes_total":           &m.WALBytes,
+		"salio_store_lsm_flushed_bytes_total":   &m.FlushedBytes,
+		"salio_store_lsm_compacted_bytes_total": &m.CompactedBytes,
+		"salio_store_commits_total":             &m.Commits,
+		"salio_store_effects_total":             &m.Effects,
+		"salio_store_commit_seconds_sum":        &m.CommitSeconds,
+	}
 	sc := bufio.NewScanner(bytes.NewReader(b))
 	sc.Buffer(make([]byte, 64<<10), 1<<20)
 	for sc.Scan() {
@@ -45,27 +58,14 @@ func parseMetrics(b []byte) ServerMetrics {
 			continue
 		}
 		name, _, _ := strings.Cut(series, "{")
-		switch {
-		case name == "process_cpu_seconds_total":
-			m.CPUSeconds, m.OK = val, true
-		case name == "process_resident_memory_bytes":
-			m.RSSBytes = val
-		case name == "salio_store_wal_bytes_total":
-			m.WALBytes = val
-		case name == "salio_store_lsm_flushed_bytes_total":
-			m.FlushedBytes = val
-		case name == "salio_store_lsm_compacted_bytes_total":
-			m.CompactedBytes = val
-		case name == "salio_store_commits_total":
-			m.Commits = val
-		case name == "salio_store_effects_total":
-			m.Effects = val
-		case name == "salio_store_commit_seconds_sum":
-			m.CommitSeconds = val
-		case strings.Contains(name, "backlog"):
+		if dst, ok := gauges[name]; ok {
+			*dst = val
+		} else if strings.Contains(name, "backlog") {
 			m.Backlog[series] = val
 		}
 	}
+	m.OK = m.CPUSeconds >= 0
+	m.CPUSeconds = max(m.CPUSeconds, 0)
 	return m
 }
 

@@ -131,39 +131,35 @@ func FindRate(ctx context.Context, cfg Config, o SearchOptions) (*SearchReport, 
 // while they do not, from the start), then bisect the bracket.
 func bracket(o SearchOptions, step func(rate float64) (bool, error)) error {
 	good, bad := 0.0, 0.0
-	rate, steps := o.StartRate, 0
-	for steps < o.MaxSteps && (good == 0 || bad == 0) {
-		ok, err := step(rate)
+	steps := 0
+	// try runs one step within MaxSteps and moves the bracket's ends.
+	try := func(rate float64) error {
 		steps++
-		if err != nil {
-			return err
-		}
+		ok, err := step(rate)
 		if ok {
 			good = rate
-			if bad == 0 {
-				rate *= 2
-			}
-		} else {
+		} else if err == nil {
 			bad = rate
-			if good == 0 {
-				rate /= 2
-				if rate < max(o.MinRate, 1) {
-					return nil // nothing the search can resolve meets the bound
-				}
+		}
+		return err
+	}
+	for rate := o.StartRate; steps < o.MaxSteps && (good == 0 || bad == 0); {
+		if err := try(rate); err != nil {
+			return err
+		}
+		switch {
+		case bad == 0:
+			rate *= 2
+		case good == 0:
+			rate /= 2
+			if rate < max(o.MinRate, 1) {
+				return nil // nothing the search can resolve meets the bound
 			}
 		}
 	}
 	for steps < o.MaxSteps && good > 0 && bad > good && (bad-good)/good > searchPrecision {
-		mid := (good + bad) / 2
-		ok, err := step(mid)
-		steps++
-		if err != nil {
+		if err := try((good + bad) / 2); err != nil {
 			return err
-		}
-		if ok {
-			good = mid
-		} else {
-			bad = mid
 		}
 	}
 	return nil
