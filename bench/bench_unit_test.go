@@ -2,6 +2,9 @@ package main
 
 import (
 	"context"
+	"fmt"
+	"os"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -10,6 +13,21 @@ import (
 
 	"github.com/salio/salio/loadtest/loadgen"
 )
+
+// TestMain serves the no-op handler when startNoop runs this test binary as
+// its child (`--serve-noop ADDR --batch-size N`), as main does in the
+// command.
+func TestMain(m *testing.M) {
+	if len(os.Args) == 5 && os.Args[1] == "--serve-noop" && os.Args[3] == "--batch-size" {
+		n, err := strconv.Atoi(os.Args[4])
+		if err == nil {
+			err = serveNoop(os.Args[2], n)
+		}
+		fmt.Fprintln(os.Stderr, "noop:", err)
+		os.Exit(1)
+	}
+	os.Exit(m.Run())
+}
 
 func TestIDArenaIDsAreUniqueAndFixedWidth(t *testing.T) {
 	a, b := newIDArena(1000, "e"), newIDArena(10, "e")

@@ -15,6 +15,12 @@
 //	go test -bench . -benchtime 2s ./bench    # in-process layers, 1k and 1M wallets
 //	bench/run.sh                             # regenerates BENCHMARKS.md
 //
+// The no-op handler and the server are measured scenario by scenario, each
+// server scenario right after the no-op one (and the no-op one only once the
+// server's compactions are done): their ratio is a goal, and on a shared VM
+// whose speed drifts over minutes only measurements made close together
+// compare.
+//
 // Goals are reported, never asserted: a benchmark run on a shared two-core
 // machine is evidence, not a verdict.
 package main

@@ -110,12 +110,7 @@ func logf(format string, args ...any) { fmt.Fprintf(os.Stderr, "bench: "+format+
 // wallets).
 func runAll(ctx context.Context, o options) *results {
 	res := newResults(o)
-	if o.layers["noop"] {
-		runNoopLayer(ctx, o, res)
-	}
-	if o.layers["server"] {
-		runServerLayer(ctx, o, res)
-	}
+	runHTTPLayers(ctx, o, res)
 	for _, layer := range []string{"fsync", "pebble", "store"} {
 		if !o.layers[layer] {
 			continue
@@ -168,76 +163,119 @@ func loadConfig(o options, scenario string) loadgen.Config {
 	return cfg
 }
 
-func runNoopLayer(ctx context.Context, o options, res *results) {
-	c, err := startNoop(o.batchSize)
-	if err != nil {
-		res.note("noop: %v", err)
-		return
-	}
-	defer c.stop()
-	for _, sc := range o.scenarios {
-		logf("noop: %s for %v", sc, o.duration)
-		cfg := loadConfig(o, sc)
-		cfg.Target, cfg.NoSetup, cfg.Audit = c.URL, true, false
-		rep, err := loadgen.Run(ctx, cfg)
+// runHTTPLayers measures the no-op handler and the server scenario by
+// scenario, one right after the other (no-op sms, server sms, no-op
+// call-start, ...). Server/no-op is a goal, and on a shared VM whose speed
+// drifts over minutes (bench/notes.md, eighth round) two measurements
+// seconds apart compare where two a minute apart may not.
+func runHTTPLayers(ctx context.Context, o options, res *results) {
+	var noop *noopChild
+	if o.layers["noop"] {
+		c, err := startNoop(o.batchSize)
 		if err != nil {
-			res.note("noop %s: %v", sc, err)
-			continue
+			res.note("noop: %v", err)
+		} else {
+			noop = c
+			defer c.stop()
 		}
-		res.Noop[sc] = summarize(sc, rep)
+	}
+	var srv *serverLayer
+	if o.layers["server"] {
+		srv = startServerLayer(o, res)
+		if srv != nil {
+			defer srv.stop()
+		}
+	}
+	for _, sc := range o.scenarios {
+		if noop != nil {
+			if srv != nil {
+				srv.settle(ctx)
+			}
+			runNoopScenario(ctx, o, res, noop, sc)
+		}
+		if srv != nil && !srv.run(ctx, sc) {
+			srv = nil
+		}
 	}
 }
 
-func runServerLayer(ctx context.Context, o options, res *results) {
+func runNoopScenario(ctx context.Context, o options, res *results, c *noopChild, sc string) {
+	logf("noop: %s for %v", sc, o.duration)
+	cfg := loadConfig(o, sc)
+	cfg.Target, cfg.NoSetup, cfg.Audit = c.URL, true, false
+	rep, err := loadgen.Run(ctx, cfg)
+	if err != nil {
+		res.note("noop %s: %v", sc, err)
+		return
+	}
+	res.Noop[sc] = summarize(sc, rep)
+}
+
+// serverLayer is `salio serve`, spawned once for every scenario, and where
+// its CPU profiles go.
+type serverLayer struct {
+	o       options
+	res     *results
+	srv     *loadgen.Server
+	profDir string // "" = no profiles
+	cleanup func()
+}
+
+func startServerLayer(o options, res *results) *serverLayer {
 	srv, err := loadgen.Spawn(loadgen.SpawnOptions{Bin: o.salioBin, Durability: o.durability, Pprof: o.profile, Logf: logf})
 	if err != nil {
 		res.note("server: not measured: %v", firstLine(err.Error()))
-		return
+		return nil
 	}
-	profiling := srv.PprofAddr != ""
-	profDir := ""
-	if profiling {
+	l := &serverLayer{o: o, res: res, srv: srv, cleanup: func() {}}
+	if srv.PprofAddr != "" {
 		dir, cleanup, err := profileDir(o)
 		if err != nil {
 			res.note("server: no profiles: %v", err)
+		} else {
+			l.profDir, l.cleanup = dir, cleanup
 		}
-		defer cleanup()
-		profDir, profiling = dir, err == nil
 	}
-	defer func() {
-		if code := srv.Stop(); code != 0 {
-			res.note("server: exit code %d after SIGTERM", code)
+	return l
+}
+
+func (l *serverLayer) stop() {
+	if code := l.srv.Stop(); code != 0 {
+		l.res.note("server: exit code %d after SIGTERM", code)
+	}
+	l.cleanup()
+}
+
+// run measures one scenario; false when the server died.
+func (l *serverLayer) run(ctx context.Context, sc string) bool {
+	logf("server: %s for %v", sc, l.o.duration)
+	cfg := loadConfig(l.o, sc)
+	cfg.Target, cfg.AdminKey = l.srv.URL, l.srv.AdminKey
+	var profile func() (*cpuProfile, error)
+	if l.profDir != "" {
+		cfg.OnLoad, profile = profileDuring(ctx, l.srv.PprofAddr, l.o.duration, l.profDir, sc)
+	}
+	rep, err := loadgen.Run(ctx, cfg)
+	if profile != nil {
+		if p, perr := profile(); perr != nil {
+			l.res.note("server %s: profile: %v", sc, perr)
+		} else {
+			l.res.Profiles[sc] = p
 		}
-	}()
-	for _, sc := range o.scenarios {
-		logf("server: %s for %v", sc, o.duration)
-		cfg := loadConfig(o, sc)
-		cfg.Target, cfg.AdminKey = srv.URL, srv.AdminKey
-		var profile func() (*cpuProfile, error)
-		if profiling {
-			cfg.OnLoad, profile = profileDuring(ctx, srv.PprofAddr, o.duration, profDir, sc)
-		}
-		rep, err := loadgen.Run(ctx, cfg)
-		if profile != nil {
-			if p, perr := profile(); perr != nil {
-				res.note("server %s: profile: %v", sc, perr)
-			} else {
-				res.Profiles[sc] = p
-			}
-		}
-		if err != nil {
-			res.note("server %s: %v", sc, err)
-			continue
-		}
-		res.Server[sc] = summarize(sc, rep)
+	}
+	if err != nil {
+		l.res.note("server %s: %v", sc, err)
+	} else {
+		l.res.Server[sc] = summarize(sc, rep)
 		if !rep.OK() {
-			res.note("server %s: %s", sc, firstLine(strings.Join(rep.Failures, "; ")))
-		}
-		if srv.Exited() {
-			res.note("server died during %s:\n%s", sc, srv.LogTail(1500))
-			return
+			l.res.note("server %s: %s", sc, firstLine(strings.Join(rep.Failures, "; ")))
 		}
 	}
+	if l.srv.Exited() {
+		l.res.note("server died during %s:\n%s", sc, l.srv.LogTail(1500))
+		return false
+	}
+	return true
 }
 
 // profileDir returns where the server's profiles go and how to clean up.
@@ -307,4 +345,22 @@ func measureEngine(res *results, f *engineFixture, name string, n int, fn func(*
 	res.Engine = append(res.Engine, engineResult{Op: name, Wallets: n, N: r.N,
 		NsPerOp: float64(r.T.Nanoseconds()) / float64(r.N), PerSec: float64(r.N) / r.T.Seconds(),
 		AllocsPerOp: r.AllocsPerOp(), BytesPerOp: r.AllocedBytesPerOp()})
+}
+
+// settleLimit bounds the wait for the server's compactions before a no-op
+// measurement: a store that keeps compacting longer is reported, not waited
+// for.
+const settleLimit = 20 * time.Second
+
+// settle waits for the server's compactions to end before the no-op handler
+// is measured on the same cores.
+func (l *serverLayer) settle(ctx context.Context) {
+	start := time.Now()
+	if !l.srv.Settle(ctx, settleLimit) {
+		l.res.note("server: still compacting %v after its last scenario; the no-op measurement shared the cores with it", settleLimit)
+		return
+	}
+	if d := time.Since(start); d > time.Second {
+		logf("server: compactions done %.1f s after its scenario", d.Seconds())
+	}
 }

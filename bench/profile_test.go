@@ -46,9 +46,10 @@ func TestParsePprofTop(t *testing.T) {
 	}
 }
 
-// TestServerLayerProfiles runs the server layer for one short scenario and
-// requires the report's CPU breakdown, from a real profile of the real server.
-func TestServerLayerProfiles(t *testing.T) {
+// TestHTTPLayers runs the no-op and server layers for one short scenario and
+// requires both rows and the report's CPU breakdown, from a real profile of
+// the real server.
+func TestHTTPLayers(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds and loads the real server")
 	}
@@ -61,9 +62,13 @@ func TestServerLayerProfiles(t *testing.T) {
 		t.Fatal(err)
 	}
 	o := options{duration: 2 * time.Second, concurrency: 8, tenants: 50, batchSize: 10,
-		scenarios: []string{"sms"}, salioBin: bin, profile: true, profileDir: t.TempDir()}
+		scenarios: []string{"sms"}, salioBin: bin, profile: true, profileDir: t.TempDir(),
+		layers: map[string]bool{"noop": true, "server": true}}
 	res := newResults(o)
-	runServerLayer(context.Background(), o, res)
+	runHTTPLayers(context.Background(), o, res)
+	if res.Noop["sms"] == nil || res.Server["sms"] == nil {
+		t.Fatalf("rows missing: no-op %v, server %v; notes: %v", res.Noop["sms"], res.Server["sms"], res.Notes)
+	}
 	p := res.Profiles["sms"]
 	if p == nil {
 		t.Fatalf("no profile; notes: %v", res.Notes)

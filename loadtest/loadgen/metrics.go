@@ -26,7 +26,10 @@ type ServerMetrics struct {
 	Commits       float64 `json:"commits"`
 	Effects       float64 `json:"effects"`
 	CommitSeconds float64 `json:"commit_seconds"`
-	OK            bool    `json:"ok"`
+	// CompactionsRunning is Pebble's compactions at the scrape
+	// (salio_store_lsm_compactions_running): Settle waits for none.
+	CompactionsRunning float64 `json:"compactions_running"`
+	OK                 bool    `json:"ok"`
 }
 
 // parseMetrics reads the Prometheus text format, keeping the process figures
@@ -45,6 +48,7 @@ func parseMetrics(b []byte) ServerMetrics {
 		"salio_store_commits_total":             &m.Commits,
 		"salio_store_effects_total":             &m.Effects,
 		"salio_store_commit_seconds_sum":        &m.CommitSeconds,
+		"salio_store_lsm_compactions_running":   &m.CompactionsRunning,
 	}
 	sc := bufio.NewScanner(bytes.NewReader(b))
 	sc.Buffer(make([]byte, 64<<10), 1<<20)

@@ -2,6 +2,7 @@ package loadgen
 
 import (
 	"bytes"
+	"context"
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
@@ -207,6 +208,43 @@ func (s *Server) waitReady(limit time.Duration) error {
 		time.Sleep(50 * time.Millisecond)
 	}
 	return fmt.Errorf("salio serve not ready after %v", limit)
+}
+
+// Settle waits, at most limit, until the server runs no compaction (its
+// /metrics polled every 50 ms), and reports whether it got there. A
+// compaction left over from one measurement takes CPU from the next, which
+// on the server's cores may be another process's (the bench's no-op
+// handler).
+func (s *Server) Settle(ctx context.Context, limit time.Duration) bool {
+	deadline := time.Now().Add(limit)
+	hc := &http.Client{Timeout: time.Second}
+	for {
+		if m, ok := s.metrics(hc); ok && m.CompactionsRunning == 0 {
+			return true
+		}
+		if time.Now().After(deadline) || s.Exited() {
+			return false
+		}
+		select {
+		case <-ctx.Done():
+			return false
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
+}
+
+func (s *Server) metrics(hc *http.Client) (ServerMetrics, bool) {
+	resp, err := hc.Get(s.URL + "/metrics")
+	if err != nil {
+		return ServerMetrics{}, false
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(io.LimitReader(resp.Body, 4<<20))
+	if err != nil || resp.StatusCode != 200 {
+		return ServerMetrics{}, false
+	}
+	m := parseMetrics(b)
+	return m, m.OK
 }
 
 // Exited reports whether the process has ended.

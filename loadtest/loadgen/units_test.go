@@ -352,10 +352,11 @@ salio_store_effects_total 1500
 salio_store_commit_seconds_bucket{le="0.001"} 90
 salio_store_commit_seconds_sum 0.05
 salio_store_commit_seconds_count 100
+salio_store_lsm_compactions_running 2
 `))
 	if !m.OK || m.CPUSeconds != 12.5 || m.RSSBytes != 104857600 || m.Backlog[`salio_cdr_backlog{log="cdrs"}`] != 42 || len(m.Backlog) != 2 ||
 		m.WALBytes != 1e6 || m.FlushedBytes != 2000 || m.CompactedBytes != 3000 ||
-		m.Commits != 100 || m.Effects != 1500 || m.CommitSeconds != 0.05 {
+		m.Commits != 100 || m.Effects != 1500 || m.CommitSeconds != 0.05 || m.CompactionsRunning != 2 {
 		t.Errorf("%+v", m)
 	}
 }
