@@ -278,6 +278,24 @@ func (l *serverLayer) run(ctx context.Context, sc string) bool {
 	return true
 }
 
+// settleLimit bounds the wait for the server's compactions before a no-op
+// measurement: a store that keeps compacting longer is reported, not waited
+// for.
+const settleLimit = 20 * time.Second
+
+// settle waits for the server's compactions to end before the no-op handler
+// is measured on the same cores.
+func (l *serverLayer) settle(ctx context.Context) {
+	start := time.Now()
+	if !l.srv.Settle(ctx, settleLimit) {
+		l.res.note("server: still compacting %v after its last scenario; the no-op measurement shared the cores with it", settleLimit)
+		return
+	}
+	if d := time.Since(start); d > time.Second {
+		logf("server: compactions done %.1f s after its scenario", d.Seconds())
+	}
+}
+
 // profileDir returns where the server's profiles go and how to clean up.
 func profileDir(o options) (string, func(), error) {
 	if o.profileDir != "" {
@@ -345,22 +363,4 @@ func measureEngine(res *results, f *engineFixture, name string, n int, fn func(*
 	res.Engine = append(res.Engine, engineResult{Op: name, Wallets: n, N: r.N,
 		NsPerOp: float64(r.T.Nanoseconds()) / float64(r.N), PerSec: float64(r.N) / r.T.Seconds(),
 		AllocsPerOp: r.AllocsPerOp(), BytesPerOp: r.AllocedBytesPerOp()})
-}
-
-// settleLimit bounds the wait for the server's compactions before a no-op
-// measurement: a store that keeps compacting longer is reported, not waited
-// for.
-const settleLimit = 20 * time.Second
-
-// settle waits for the server's compactions to end before the no-op handler
-// is measured on the same cores.
-func (l *serverLayer) settle(ctx context.Context) {
-	start := time.Now()
-	if !l.srv.Settle(ctx, settleLimit) {
-		l.res.note("server: still compacting %v after its last scenario; the no-op measurement shared the cores with it", settleLimit)
-		return
-	}
-	if d := time.Since(start); d > time.Second {
-		logf("server: compactions done %.1f s after its scenario", d.Seconds())
-	}
 }
