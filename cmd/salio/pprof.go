@@ -4,15 +4,7 @@ import (
 	"log/slog"
 	"net/http"
 	_ "net/http/pprof" // registers /debug/pprof on http.DefaultServeMux
-	"runtime/debug"
 )
-
-// setGCPercent applies --gc-percent.
-func setGCPercent(percent int) {
-	if percent > 0 {
-		debug.SetGCPercent(percent)
-	}
-}
 
 // startPprof serves the Go profiler on its own address, off by default: an
 // on-call engineer takes a CPU profile of a live server with

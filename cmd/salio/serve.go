@@ -34,7 +34,7 @@ func serve(args []string, stdout, stderr io.Writer) int {
 	}
 	log := newLogger(o, stderr)
 	startPprof(o.pprofAddr, log)
-	setGCPercent(o.gcPercent)
+	setRuntime(o, log)
 	// Catch signals before starting: a SIGTERM during recovery is then
 	// honoured gracefully as soon as the server is up.
 	sig := make(chan os.Signal, 1)

@@ -1,0 +1,40 @@
+package main
+
+import (
+	"bytes"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+)
+
+func TestMaxProcsFor(t *testing.T) {
+	for _, c := range []struct {
+		flag, goProcs int
+		envSet        bool
+		want          int
+	}{
+		{0, 1, false, minProcs}, // one CPU: raised, so a WAL sync stalls no request
+		{0, 2, false, 0},        // Go's choice stands
+		{0, 8, false, 0},
+		{0, 1, true, 0},  // GOMAXPROCS=1 in the environment is asked for
+		{1, 4, false, 1}, // --gomaxprocs wins
+		{6, 1, true, 6},
+	} {
+		require.Equal(t, c.want, maxProcsFor(c.flag, c.goProcs, c.envSet), "%+v", c)
+	}
+}
+
+func TestGOMAXPROCSFlag(t *testing.T) {
+	unsetSalioEnv(t)
+	o, err := parseFlags(nil, &bytes.Buffer{})
+	require.NoError(t, err)
+	require.Zero(t, o.gomaxprocs)
+	t.Setenv("SALIO_GOMAXPROCS", "3")
+	o, err = parseFlags(nil, &bytes.Buffer{})
+	require.NoError(t, err)
+	require.Equal(t, 3, o.gomaxprocs)
+	for _, bad := range []string{"-1", "100000"} {
+		_, err = parseFlags([]string{"--gomaxprocs", bad}, &bytes.Buffer{})
+		require.ErrorContains(t, err, "--gomaxprocs")
+	}
+}
