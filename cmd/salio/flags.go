@@ -69,7 +69,7 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 	fs.DurationVar(&o.shutdownTimeout, "shutdown-timeout", 30*time.Second, "how long SIGTERM waits for in-flight requests")
 	o.kafka.register(fs)
 	fs.IntVar(&o.gcPercent, "gc-percent", 400, "Go GC target (GOGC); the live heap is small next to the machine, so collecting less often buys CPU for requests")
-	fs.IntVar(&o.gomaxprocs, "gomaxprocs", 0, "Go's parallelism (GOMAXPROCS); 0: Go's choice from the CPUs and the cgroup limit, or the GOMAXPROCS variable, but at least 2: on one CPU a single P stalls every request while the WAL syncs")
+	fs.IntVar(&o.gomaxprocs, "gomaxprocs", 0, "Go's parallelism (GOMAXPROCS); 0: the GOMAXPROCS variable if set, else Go's choice (the CPUs or the cgroup limit) plus 2, so that a goroutine blocked in the WAL's fsync does not hold up requests")
 	fs.StringVar(&o.pprofAddr, "pprof-addr", "", "serve net/http/pprof on this address, e.g. 127.0.0.1:6060 (empty: off)")
 	fs.Usage = func() { printUsage(fs, stderr) }
 	if err := fs.Parse(args); err != nil {

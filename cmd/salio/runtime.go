@@ -7,30 +7,31 @@ import (
 	"runtime/debug"
 )
 
-// minProcs is the least GOMAXPROCS salio serve runs with unless told
-// otherwise, even on one CPU (a container limited to one core gets
-// GOMAXPROCS 1 from Go). With a single P, the goroutine in the WAL's
-// fdatasync keeps it for most of the sync: the runtime hands a P that sits
-// in a system call to other goroutines only when its monitor thread next
-// looks. No request is then handled while the disk syncs, and each group
-// commit carries about one effect. Pinned to one CPU (`taskset -c 1`), SMS
-// over HTTP did 5.7–7.2k/s with GOMAXPROCS 1, with 1.1–1.3 effects per
-// group commit, and 17–23k/s with 2, with 23–26 (bench/notes.md, eighth
-// round). Threads beyond the CPUs cost little here: most of them wait for
-// the disk or the network.
-const minProcs = 2
+// extraProcs is how many Go Ps salio serve runs beyond Go's own choice (the
+// CPUs, or the container's CPU limit). A goroutine in a blocking system call
+// keeps its P: under load Pebble's WAL writer sits in fdatasync most of the
+// time, and a flush or compaction in its writes. The runtime hands such a P
+// to other goroutines only when its monitor thread next looks, so with as
+// many Ps as CPUs, requests wait behind a sync. Measured (bench/notes.md,
+// eighth round): pinned to one CPU, GOMAXPROCS 1 did 5.7–9.6k SMS/s over
+// HTTP with about one effect per group commit, 2 did 17–23k and 3 18–24k;
+// on two CPUs, 4 against 2 cut the p99.9 of SMS from 18–25 to 8–11 ms and of
+// call starts from 20–32 to 10–12 ms, with the rates within the noise (SMS)
+// or 3–7% higher (call cycles). The extra Ps mostly wait for the disk: the
+// CPU they use is the CPU the blocked ones left.
+const extraProcs = 2
 
 // maxProcsFor returns the GOMAXPROCS to set, 0 to leave Go's: --gomaxprocs
-// when given, else minProcs when Go chose fewer and the GOMAXPROCS variable
-// did not ask for them.
+// when given, none when the GOMAXPROCS variable is set (an explicit choice),
+// else Go's choice plus extraProcs.
 func maxProcsFor(flagProcs, goProcs int, envSet bool) int {
 	switch {
 	case flagProcs > 0:
 		return flagProcs
-	case envSet || goProcs >= minProcs:
+	case envSet:
 		return 0
 	default:
-		return minProcs
+		return goProcs + extraProcs
 	}
 }
 
