@@ -217,9 +217,13 @@ func (s *Server) waitReady(limit time.Duration) error {
 // handler).
 func (s *Server) Settle(ctx context.Context, limit time.Duration) bool {
 	deadline := time.Now().Add(limit)
-	hc := &http.Client{Timeout: time.Second}
+	hc, host, err := newHostClient(s.URL, 1)
+	if err != nil {
+		return false
+	}
+	c := newConn(hc, host, &Stats{})
 	for {
-		if m, ok := s.metrics(hc); ok && m.CompactionsRunning == 0 {
+		if m := scrapeMetrics(c); m.OK && m.CompactionsRunning == 0 {
 			return true
 		}
 		if time.Now().After(deadline) || s.Exited() {
@@ -231,20 +235,6 @@ func (s *Server) Settle(ctx context.Context, limit time.Duration) bool {
 		case <-time.After(50 * time.Millisecond):
 		}
 	}
-}
-
-func (s *Server) metrics(hc *http.Client) (ServerMetrics, bool) {
-	resp, err := hc.Get(s.URL + "/metrics")
-	if err != nil {
-		return ServerMetrics{}, false
-	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(io.LimitReader(resp.Body, 4<<20))
-	if err != nil || resp.StatusCode != 200 {
-		return ServerMetrics{}, false
-	}
-	m := parseMetrics(b)
-	return m, m.OK
 }
 
 // Exited reports whether the process has ended.
