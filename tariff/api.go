@@ -1,7 +1,8 @@
 package tariff
 
-// This file fixes the package's exported surface that the rest of Salio
-// codes against. Bodies marked TODO are filled in by the tariff work.
+// This file holds the package's units, limits, sentinel errors and small
+// shared types:
+// the surface the rest of Salio codes against.
 
 import "errors"
 

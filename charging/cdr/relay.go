@@ -278,10 +278,17 @@ func New(log Log, s Stream, cfg Config) (*Relay, error) {
 		SASL:           mech,
 		Context:        trCtx,
 	}
-	r.writer = &kafka.Writer{
+	r.writer = newWriter(cfg, r.topic, r.transport, r.bal, codec)
+	r.initMetrics()
+	return r, nil
+}
+
+// newWriter returns the kafka-go Writer of a relay publishing to topic.
+func newWriter(cfg Config, topic string, transport *kafka.Transport, bal kafka.Balancer, codec kafka.Compression) *kafka.Writer {
+	return &kafka.Writer{
 		Addr:      kafka.TCP(cfg.Brokers...),
-		Topic:     r.topic,
-		Transport: r.transport,
+		Topic:     topic,
+		Transport: transport,
 		// One tenant → one partition: the key is the tenant and murmur2 of
 		// the key modulo the partition count is a pure function of both
 		// (the same as Java's default partitioner and librdkafka's
@@ -290,7 +297,7 @@ func New(log Log, s Stream, cfg Config) (*Relay, error) {
 		// kafka.Hash (FNV-1a) would be as consistent; murmur2 also agrees with
 		// the rest of the Kafka world. Keys are never nil, so Consistent only
 		// documents intent.
-		Balancer: r.bal,
+		Balancer: bal,
 		// The record is durable only once every in-sync replica has it.
 		RequiredAcks: kafka.RequireAll,
 		// Synchronous: WriteMessages returns each message's outcome, which
@@ -314,8 +321,6 @@ func New(log Log, s Stream, cfg Config) (*Relay, error) {
 		WriteBackoffMax:        100 * time.Millisecond,
 		AllowAutoTopicCreation: cfg.AllowAutoTopicCreation,
 	}
-	r.initMetrics()
-	return r, nil
 }
 
 // Topic returns the topic the relay publishes to.
@@ -647,30 +652,19 @@ func (r *Relay) publish(ctx context.Context, b *batch) {
 		if ctx.Err() != nil {
 			return
 		}
-		// A record that cannot fit in any batch is refused here, as the
-		// Writer would refuse it.
 		if it := &b.items[b.pend[0]]; it.size > r.cfg.BatchBytes {
-			reason := fmt.Sprintf("record of about %d bytes exceeds the batch limit of %d bytes (kafka: message too large)", it.size, r.cfg.BatchBytes)
-			if !r.park(ctx, b, b.pend[0], reason) {
+			if !r.parkOversized(ctx, b, it.size) {
 				return
 			}
-			b.pend = b.pend[1:]
 			isolate = max(isolate-1, 0)
-			r.updateOldest(b)
 			continue
 		}
 		n := 1
 		if isolate == 0 {
 			n = r.chunk(b)
 		}
-		now := time.Now()
-		r.call = r.call[:0]
-		for _, i := range b.pend[:n] {
-			m := b.msgs[i]
-			m.Time = now
-			r.call = append(r.call, m)
-		}
-		err := r.writer.WriteMessages(ctx, r.call...)
+		start := time.Now()
+		err := r.send(ctx, b, n, start)
 		if ctx.Err() != nil {
 			// Abandoned: kafka-go may still hold the messages, so these
 			// buffers are never reused.
@@ -678,72 +672,15 @@ func (r *Relay) publish(ctx context.Context, b *batch) {
 			r.call = nil
 			return
 		}
-		lat := time.Since(now)
+		lat := time.Since(start)
 		r.batches.Add(1)
 		if err == nil {
-			for _, i := range b.pend[:n] {
-				b.items[i].state = acked
-			}
-			r.published.Add(uint64(n))
-			r.lastLatency.Store(int64(lat))
-			r.latency.Observe(lat.Seconds())
-			b.pend = b.pend[n:]
+			r.acknowledge(b, n, lat)
 			isolate = max(isolate-n, 0)
-			r.updateOldest(b)
 			r.succeed()
 			continue
 		}
-
-		// Sort out the call's records: acknowledged ones leave; refused
-		// ones are parked if they went alone, or else go again one by one
-		// to find out which of them the broker refuses; the rest stay in
-		// place, before the records after them, and are retried after a
-		// backoff. (All records of one partition share their batch's fate.)
-		var werrs kafka.WriteErrors
-		perMsg := errors.As(err, &werrs) && len(werrs) == n
-		kept := b.pend[:0]
-		lastRefused, okCount, transient := -1, 0, false
-		var firstErr error
-		for j, i := range b.pend[:n] {
-			e := err
-			if perMsg {
-				e = werrs[j]
-			}
-			switch {
-			case e == nil:
-				b.items[i].state = acked
-				okCount++
-			case refused(e) && n == 1:
-				if !r.park(ctx, b, i, "kafka refused the record: "+e.Error()) {
-					kept = append(kept, i)
-					transient = true
-				}
-			case refused(e):
-				lastRefused = len(kept)
-				kept = append(kept, i)
-			default:
-				kept = append(kept, i)
-				transient = true
-			}
-			if e != nil && firstErr == nil {
-				firstErr = e
-			}
-		}
-		r.published.Add(uint64(okCount))
-		if okCount > 0 {
-			r.lastLatency.Store(int64(lat))
-			r.latency.Observe(lat.Seconds())
-		}
-		keptFromCall := len(kept)
-		b.pend = append(kept, b.pend[n:]...)
-		if isolate > 0 { // n == 1
-			if keptFromCall == 0 {
-				isolate--
-			}
-		} else {
-			isolate = lastRefused + 1
-		}
-		r.updateOldest(b)
+		transient, firstErr := r.sortOut(ctx, b, n, err, lat, &isolate)
 		if !transient {
 			r.errs.Add(1)
 			continue
@@ -752,6 +689,97 @@ func (r *Relay) publish(ctx context.Context, b *batch) {
 			return
 		}
 	}
+}
+
+// parkOversized parks b's first pending record, which cannot fit in any
+// batch, as the Writer would refuse it. It reports false if ctx ended first.
+func (r *Relay) parkOversized(ctx context.Context, b *batch, size int64) bool {
+	reason := fmt.Sprintf("record of about %d bytes exceeds the batch limit of %d bytes (kafka: message too large)", size, r.cfg.BatchBytes)
+	if !r.park(ctx, b, b.pend[0], reason) {
+		return false
+	}
+	b.pend = b.pend[1:]
+	r.updateOldest(b)
+	return true
+}
+
+// send writes b's first n pending records in one WriteMessages call,
+// stamped with start.
+func (r *Relay) send(ctx context.Context, b *batch, n int, start time.Time) error {
+	r.call = r.call[:0]
+	for _, i := range b.pend[:n] {
+		m := b.msgs[i]
+		m.Time = start
+		r.call = append(r.call, m)
+	}
+	return r.writer.WriteMessages(ctx, r.call...)
+}
+
+// acknowledge retires b's first n pending records, which the broker took.
+func (r *Relay) acknowledge(b *batch, n int, lat time.Duration) {
+	for _, i := range b.pend[:n] {
+		b.items[i].state = acked
+	}
+	r.published.Add(uint64(n))
+	r.lastLatency.Store(int64(lat))
+	r.latency.Observe(lat.Seconds())
+	b.pend = b.pend[n:]
+	r.updateOldest(b)
+}
+
+// sortOut sorts out the records of a failed call of b's first n pending
+// records: acknowledged ones leave; refused ones are parked if they went
+// alone, or else go again one by one (isolate) to find out which of them
+// the broker refuses; the rest stay in place, before the records after
+// them, and are retried after a backoff. (All records of one partition
+// share their batch's fate.) It reports whether any failure was transient,
+// and the call's first error.
+func (r *Relay) sortOut(ctx context.Context, b *batch, n int, err error, lat time.Duration, isolate *int) (transient bool, firstErr error) {
+	var werrs kafka.WriteErrors
+	perMsg := errors.As(err, &werrs) && len(werrs) == n
+	kept := b.pend[:0]
+	lastRefused, okCount := -1, 0
+	for j, i := range b.pend[:n] {
+		e := err
+		if perMsg {
+			e = werrs[j]
+		}
+		switch {
+		case e == nil:
+			b.items[i].state = acked
+			okCount++
+		case refused(e) && n == 1:
+			if !r.park(ctx, b, i, "kafka refused the record: "+e.Error()) {
+				kept = append(kept, i)
+				transient = true
+			}
+		case refused(e):
+			lastRefused = len(kept)
+			kept = append(kept, i)
+		default:
+			kept = append(kept, i)
+			transient = true
+		}
+		if e != nil && firstErr == nil {
+			firstErr = e
+		}
+	}
+	r.published.Add(uint64(okCount))
+	if okCount > 0 {
+		r.lastLatency.Store(int64(lat))
+		r.latency.Observe(lat.Seconds())
+	}
+	keptFromCall := len(kept)
+	b.pend = append(kept, b.pend[n:]...)
+	if *isolate > 0 { // n == 1
+		if keptFromCall == 0 {
+			*isolate--
+		}
+	} else {
+		*isolate = lastRefused + 1
+	}
+	r.updateOldest(b)
+	return transient, firstErr
 }
 
 // refused reports whether err is the broker (or kafka-go) refusing a record
