@@ -1,8 +1,7 @@
 package tariff
 
 // This file holds the package's units, limits, sentinel errors and small
-// shared types:
-// the surface the rest of Salio codes against.
+// shared types: the surface the rest of Salio codes against.
 
 import "errors"
 
