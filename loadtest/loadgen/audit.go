@@ -58,96 +58,121 @@ type clientLedger struct {
 }
 
 // tenantAudit is the arithmetic of one tenant: pure, so tests feed it canned
-// data. It returns the broken rules and Σ charges seen.
-func tenantAudit(w walletDoc, txs []txDoc, cl clientLedger, overdraftMicros int64) (problems []string) {
-	bad := func(format string, args ...any) { problems = append(problems, fmt.Sprintf(format, args...)) }
-	num := func(field, s string) int64 {
-		v, err := parseMicros([]byte(s))
-		if err != nil {
-			bad("wallet %s %q is not a 6-decimal amount", field, s)
-		}
-		return v
-	}
-	balance, reserved := num("balance", w.Balance), num("reserved", w.Reserved)
-	available, lifetime := num("available", w.Available), num("lifetime_spend", w.LifetimeSpend)
+// data. It returns the broken rules.
+func tenantAudit(w walletDoc, txs []txDoc, cl clientLedger, overdraftMicros int64) []string {
+	var p auditProblems
+	topUps, charges := p.history(txs)
+	p.wallet(w, topUps, charges, cl, overdraftMicros)
+	return p
+}
 
-	var topUps, charges int64
+// auditProblems collects the rules one tenant breaks.
+type auditProblems []string
+
+func (p *auditProblems) bad(format string, args ...any) {
+	*p = append(*p, fmt.Sprintf(format, args...))
+}
+
+// micros parses a wallet field, noting it if it is not a 6-decimal amount.
+func (p *auditProblems) micros(field, s string) int64 {
+	v, err := parseMicros([]byte(s))
+	if err != nil {
+		p.bad("wallet %s %q is not a 6-decimal amount", field, s)
+	}
+	return v
+}
+
+// history checks a tenant's transactions one by one (amounts, signs, ids and
+// references each booked once) and returns Σ top-ups and Σ charges.
+func (p *auditProblems) history(txs []txDoc) (topUps, charges int64) {
 	ids := make(map[string]struct{}, len(txs))
 	refs := make(map[string]struct{}, len(txs))
 	for _, t := range txs {
 		amt, err := parseMicros([]byte(t.Amount))
 		if err != nil {
-			bad("transaction %s amount %q is not a 6-decimal amount", t.ID, t.Amount)
+			p.bad("transaction %s amount %q is not a 6-decimal amount", t.ID, t.Amount)
 			continue
 		}
 		if _, dup := ids[t.ID]; dup {
-			bad("transaction id %s listed twice", t.ID)
+			p.bad("transaction id %s listed twice", t.ID)
 		}
 		ids[t.ID] = struct{}{}
 		if t.Reference != "" {
 			k := t.Type + "/" + t.Reference
 			if _, dup := refs[k]; dup {
-				bad("%s reference %s booked twice", t.Type, t.Reference)
+				p.bad("%s reference %s booked twice", t.Type, t.Reference)
 			}
 			refs[k] = struct{}{}
 		}
 		switch t.Type {
 		case "topup":
 			if amt <= 0 {
-				bad("top-up %s has amount %s", t.ID, t.Amount)
+				p.bad("top-up %s has amount %s", t.ID, t.Amount)
 			}
 			topUps += amt
 		case "charge":
 			if amt > 0 {
-				bad("charge %s credits %s", t.ID, t.Amount)
+				p.bad("charge %s credits %s", t.ID, t.Amount)
 			}
 			charges -= amt
 		default:
-			bad("transaction %s has type %q", t.ID, t.Type)
+			p.bad("transaction %s has type %q", t.ID, t.Type)
 		}
 	}
-	// A session left open (only when the outcome of one of its requests is
-	// unknown) has committed charges not yet in the history: then the sums
-	// bound the wallet instead of equalling it.
+	return topUps, charges
+}
+
+// wallet checks the wallet against the history's sums and the client's
+// ledger. A session left open (only when the outcome of one of its requests
+// is unknown) has committed charges not yet in the history: then the sums
+// bound the wallet instead of equalling it.
+func (p *auditProblems) wallet(w walletDoc, topUps, charges int64, cl clientLedger, overdraftMicros int64) {
+	balance, reserved := p.micros("balance", w.Balance), p.micros("reserved", w.Reserved)
+	available, lifetime := p.micros("available", w.Available), p.micros("lifetime_spend", w.LifetimeSpend)
 	open := w.OpenSessions != 0
 	switch {
 	case open && !cl.Uncertain:
-		bad("%d sessions still open after every call was stopped", w.OpenSessions)
+		p.bad("%d sessions still open after every call was stopped", w.OpenSessions)
 	case !open && reserved != 0:
-		bad("reserved %s with no open session", formatMicros(reserved))
+		p.bad("reserved %s with no open session", formatMicros(reserved))
 	}
 	switch {
 	case !open && balance != topUps-charges:
-		bad("balance %s != Σ top-ups %s − Σ charges %s (off by %s)", formatMicros(balance),
+		p.bad("balance %s != Σ top-ups %s − Σ charges %s (off by %s)", formatMicros(balance),
 			formatMicros(topUps), formatMicros(charges), formatMicros(balance-(topUps-charges)))
 	case open && balance > topUps-charges:
-		bad("balance %s > Σ top-ups %s − Σ charges %s", formatMicros(balance), formatMicros(topUps), formatMicros(charges))
+		p.bad("balance %s > Σ top-ups %s − Σ charges %s", formatMicros(balance), formatMicros(topUps), formatMicros(charges))
 	}
 	if available != balance-reserved {
-		bad("available %s != balance %s − reserved %s", formatMicros(available), formatMicros(balance), formatMicros(reserved))
+		p.bad("available %s != balance %s − reserved %s", formatMicros(available), formatMicros(balance), formatMicros(reserved))
 	}
 	switch {
 	case !open && lifetime != charges:
-		bad("lifetime_spend %s != Σ charges %s", formatMicros(lifetime), formatMicros(charges))
+		p.bad("lifetime_spend %s != Σ charges %s", formatMicros(lifetime), formatMicros(charges))
 	case open && lifetime < charges:
-		bad("lifetime_spend %s < Σ charges %s", formatMicros(lifetime), formatMicros(charges))
+		p.bad("lifetime_spend %s < Σ charges %s", formatMicros(lifetime), formatMicros(charges))
 	}
 	if balance < -overdraftMicros {
-		bad("balance %s below −grace_overdraft_limit %s", formatMicros(balance), formatMicros(overdraftMicros))
+		p.bad("balance %s below −grace_overdraft_limit %s", formatMicros(balance), formatMicros(overdraftMicros))
 	}
+	p.ledger(topUps, charges, cl)
+}
+
+// ledger checks the server's sums against what the generator saw
+// acknowledged: equal, or, when some outcome is unknown, at least as much.
+func (p *auditProblems) ledger(topUps, charges int64, cl clientLedger) {
 	switch {
 	case !cl.Uncertain && cl.TopUpMicros != topUps:
-		bad("acknowledged top-ups %s != server's %s", formatMicros(cl.TopUpMicros), formatMicros(topUps))
+		p.bad("acknowledged top-ups %s != server's %s", formatMicros(cl.TopUpMicros), formatMicros(topUps))
 	case cl.Uncertain && cl.TopUpMicros > topUps:
-		bad("acknowledged top-ups %s > server's %s (lost credit)", formatMicros(cl.TopUpMicros), formatMicros(topUps))
+		p.bad("acknowledged top-ups %s > server's %s (lost credit)", formatMicros(cl.TopUpMicros), formatMicros(topUps))
 	}
 	switch {
 	case !cl.Uncertain && cl.ChargedMicros != charges:
-		bad("acknowledged charges %s != server's %s", formatMicros(cl.ChargedMicros), formatMicros(charges))
+		p.bad("acknowledged charges %s != server's %s", formatMicros(cl.ChargedMicros), formatMicros(charges))
 	case cl.Uncertain && cl.ChargedMicros > charges:
-		bad("acknowledged charges %s > server's %s (lost debit)", formatMicros(cl.ChargedMicros), formatMicros(charges))
+		p.bad("acknowledged charges %s > server's %s (lost debit)", formatMicros(cl.ChargedMicros), formatMicros(charges))
 	}
-	return problems
 }
 
 // AuditResult summarises the audit.

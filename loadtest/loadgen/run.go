@@ -61,7 +61,36 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	return rep, err
 }
 
+// runAgainst runs one load test against the server at cfg.Target: setup,
+// the timed load, the audit, and the report.
 func runAgainst(ctx context.Context, cfg Config, mix []mixEntry, srv *Server) (*Report, error) {
+	rs, err := newRunState(cfg, mix)
+	if err != nil {
+		return nil, err
+	}
+	rep := &Report{Target: cfg.Target, Scenario: cfg.Scenario, StartedAt: time.Now().UTC(),
+		Concurrency: cfg.Concurrency, RatePerSec: cfg.Rate, Tenants: cfg.Tenants, ZipfS: cfg.ZipfS}
+	if cfg.Scenario == "mixed" {
+		rep.Mix = cfg.Mix
+	}
+	if err := setupPhase(rs, rep); err != nil {
+		return rep, err
+	}
+	mc := newConn(rs.hc, rs.host, rs.stats)
+	loadPhase(ctx, rs, srv, rep, mc)
+	if srv != nil && srv.Exited() {
+		rep.Failures = append(rep.Failures, "the spawned server died during the run; log tail:\n"+srv.LogTail(3000))
+		return rep, nil
+	}
+	if cfg.Audit && !cfg.NoSetup {
+		auditPhase(rs, rep, mc)
+	}
+	finishReport(rs, rep)
+	return rep, nil
+}
+
+// newRunState checks cfg's target and key and builds the run's shared state.
+func newRunState(cfg Config, mix []mixEntry) (*runState, error) {
 	if cfg.Target == "" {
 		return nil, errors.New("no --target (or use --spawn)")
 	}
@@ -72,52 +101,58 @@ func runAgainst(ctx context.Context, cfg Config, mix []mixEntry, srv *Server) (*
 	if err != nil {
 		return nil, err
 	}
-	st := newStats()
-	rs := &runState{cfg: cfg, runID: RandomKey()[:6], stats: st, ts: newTenantSet("", 0, 0), mix: mix,
+	runID := RandomKey()[:6]
+	rs := &runState{cfg: cfg, runID: runID, stats: newStats(), mix: mix,
+		ts:    newTenantSet(runID, cfg.Tenants, cfg.LowFundedPct),
+		dests: destinations(rand.New(rand.NewPCG(cfg.Seed, 0)), 4096),
 		texts: smsPool(), hc: hc, host: host, adminAuth: bearer(cfg.AdminKey)}
-	rs.ts = newTenantSet(rs.runID, cfg.Tenants, cfg.LowFundedPct)
-	rs.dests = destinations(rand.New(rand.NewPCG(cfg.Seed, 0)), 4096)
 	rs.trafficAuth = rs.adminAuth
+	return rs, nil
+}
 
-	rep := &Report{Target: cfg.Target, Scenario: cfg.Scenario, StartedAt: time.Now().UTC(),
-		Concurrency: cfg.Concurrency, RatePerSec: cfg.Rate, Tenants: cfg.Tenants, ZipfS: cfg.ZipfS}
-	if cfg.Scenario == "mixed" {
-		rep.Mix = cfg.Mix
-	}
-	if !cfg.NoSetup {
-		if key, err := createSwitchKey(rs); err == nil {
-			rs.trafficAuth, rep.Setup.SwitchKey = bearer(key), true
-		} else {
-			cfg.Logf("no switch key (%v): traffic uses the admin key", err)
-		}
-		cfg.Logf("setup: %d tenants", cfg.Tenants)
-		var prog func(int)
-		if cfg.Progress {
-			prog = func(d int) { fmt.Fprintf(os.Stderr, "\rsetup %d/%d tenants   ", d, cfg.Tenants) }
-		}
-		switchKey := rep.Setup.SwitchKey
-		rep.Setup = setupTenants(rs, prog)
-		rep.Setup.SwitchKey = switchKey
-		if cfg.Progress {
-			fmt.Fprintln(os.Stderr)
-		}
-		if rep.Setup.Failed > 0 {
-			rep.Failures = append(rep.Failures, fmt.Sprintf("setup: %d of %d tenants failed", rep.Setup.Failed, cfg.Tenants))
-		}
-		if rep.Setup.Failed == int64(cfg.Tenants) {
-			rep.ErrorsBy = st.errorCounts()
-			return rep, fmt.Errorf("setup failed for every tenant: %v", rep.ErrorsBy)
-		}
-	} else {
+// setupPhase creates a switch key and the tenants, funded (unless
+// --no-setup, which takes them as they are). It fails only when every
+// tenant's setup failed.
+func setupPhase(rs *runState, rep *Report) error {
+	cfg := rs.cfg
+	if cfg.NoSetup {
 		for i := range rs.ts.acct {
 			rs.ts.acct[i].setFlag(flagCreated)
 		}
+		return nil
 	}
+	switchKey := false
+	if key, err := createSwitchKey(rs); err == nil {
+		rs.trafficAuth, switchKey = bearer(key), true
+	} else {
+		cfg.Logf("no switch key (%v): traffic uses the admin key", err)
+	}
+	cfg.Logf("setup: %d tenants", cfg.Tenants)
+	var prog func(int)
+	if cfg.Progress {
+		prog = func(d int) { fmt.Fprintf(os.Stderr, "\rsetup %d/%d tenants   ", d, cfg.Tenants) }
+	}
+	rep.Setup = setupTenants(rs, prog)
+	rep.Setup.SwitchKey = switchKey
+	if cfg.Progress {
+		fmt.Fprintln(os.Stderr)
+	}
+	if rep.Setup.Failed > 0 {
+		rep.Failures = append(rep.Failures, fmt.Sprintf("setup: %d of %d tenants failed", rep.Setup.Failed, cfg.Tenants))
+	}
+	if rep.Setup.Failed == int64(cfg.Tenants) {
+		rep.ErrorsBy = rs.stats.errorCounts()
+		return fmt.Errorf("setup failed for every tenant: %v", rep.ErrorsBy)
+	}
+	return nil
+}
 
-	mc := newConn(hc, host, st)
+// loadPhase runs the timed load, stops the calls left open, and fills rep
+// with the load's figures, the server's (from /metrics) and the machine's.
+func loadPhase(ctx context.Context, rs *runState, srv *Server, rep *Report, mc *conn) {
 	before, cpu0, ticks0 := scrapeMetrics(mc), selfCPU(), readCPUTicks()
-	if cfg.OnLoad != nil {
-		cfg.OnLoad()
+	if rs.cfg.OnLoad != nil {
+		rs.cfg.OnLoad()
 	}
 	workers, elapsed := runLoad(ctx, rs, srv)
 	var wg sync.WaitGroup
@@ -128,26 +163,31 @@ func runAgainst(ctx context.Context, cfg Config, mix []mixEntry, srv *Server) (*
 	wg.Wait()
 	after, cpu1, ticks1 := scrapeMetrics(mc), selfCPU(), readCPUTicks()
 
-	fillLoad(rep, st, elapsed)
+	fillLoad(rep, rs.stats, elapsed)
 	rep.Generator = GenPhase{CPUSeconds: (cpu1 - cpu0).Seconds(), CPUCores: (cpu1 - cpu0).Seconds() / elapsed.Seconds()}
 	rep.Machine = machinePhase(ticks0, ticks1)
 	if before.OK && after.OK {
 		rep.Server = serverPhase(before, after, elapsed.Seconds())
 	}
-	if srv != nil && srv.Exited() {
-		rep.Failures = append(rep.Failures, "the spawned server died during the run; log tail:\n"+srv.LogTail(3000))
-		return rep, nil
+}
+
+// auditPhase audits every tenant through the API and reads the CDR backlog
+// left after the load.
+func auditPhase(rs *runState, rep *Report, mc *conn) {
+	rs.cfg.Logf("audit")
+	rep.Audit = runAudit(rs)
+	if m := scrapeMetrics(mc); m.OK && rep.Server.MetricsOK {
+		rep.Server.BacklogAfter = m.Backlog
 	}
-	if cfg.Audit && !cfg.NoSetup {
-		cfg.Logf("audit")
-		rep.Audit = runAudit(rs)
-		if m := scrapeMetrics(mc); m.OK && rep.Server.MetricsOK {
-			rep.Server.BacklogAfter = m.Backlog
-		}
-		if !rep.Audit.OK() {
-			rep.Failures = append(rep.Failures, fmt.Sprintf("audit: %d of %d tenants break the money invariant", rep.Audit.Failed, rep.Audit.Tenants))
-		}
+	if !rep.Audit.OK() {
+		rep.Failures = append(rep.Failures, fmt.Sprintf("audit: %d of %d tenants break the money invariant", rep.Audit.Failed, rep.Audit.Tenants))
 	}
+}
+
+// finishReport adds the setup and audit request types and the run's
+// failures by error rate and by a run with no request done.
+func finishReport(rs *runState, rep *Report) {
+	st, cfg := rs.stats, rs.cfg
 	addType(rep, st, rtSetupTenant, rep.Setup.Seconds)
 	addType(rep, st, rtSetupTopUp, rep.Setup.Seconds)
 	addType(rep, st, rtAuditWallet, rep.Audit.Seconds)
@@ -158,7 +198,6 @@ func runAgainst(ctx context.Context, cfg Config, mix []mixEntry, srv *Server) (*
 	if rep.Requests == 0 {
 		rep.Failures = append(rep.Failures, "no request completed")
 	}
-	return rep, nil
 }
 
 // runLoad runs the workers for the duration (or until ctx ends) and returns
