@@ -35,6 +35,7 @@ type options struct {
 	kafka             kafkaOptions
 	gcPercent         int
 	gomaxprocs        int
+	memoryLimitMiB    int64
 }
 
 // envPrefix names the variables: --data-dir ↔ SALIO_DATA_DIR.
@@ -68,7 +69,8 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 	fs.IntVar(&o.accessLogSample, "access-log-sample", 1, "log one request in N")
 	fs.DurationVar(&o.shutdownTimeout, "shutdown-timeout", 30*time.Second, "how long SIGTERM waits for in-flight requests")
 	o.kafka.register(fs)
-	fs.IntVar(&o.gcPercent, "gc-percent", 400, "Go GC target (GOGC); the live heap is small next to the machine, so collecting less often buys CPU for requests")
+	fs.IntVar(&o.gcPercent, "gc-percent", 400, "Go GC target (GOGC); the live heap is small next to the machine, so collecting less often buys CPU for requests (--memory-limit-mib bounds what that costs in memory)")
+	fs.Int64Var(&o.memoryLimitMiB, "memory-limit-mib", 0, "Go's soft memory limit (GOMEMLIMIT) in MiB: the GC works harder as the heap nears it; 0: the GOMEMLIMIT variable if set, else 75% of the container's or the machine's memory; -1: none")
 	fs.IntVar(&o.gomaxprocs, "gomaxprocs", 0, "Go's parallelism (GOMAXPROCS); 0: the GOMAXPROCS variable if set, else Go's choice (the CPUs or the cgroup limit) plus 2, so that a goroutine blocked in the WAL's fsync does not hold up requests")
 	fs.StringVar(&o.pprofAddr, "pprof-addr", "", "serve net/http/pprof on this address, e.g. 127.0.0.1:6060 (empty: off)")
 	fs.Usage = func() { printUsage(fs, stderr) }
@@ -116,6 +118,8 @@ func (o *options) validate() error {
 		return fmt.Errorf("--max-idempotency-records must be at least 1000")
 	case o.maxBodyBytes < 1024:
 		return fmt.Errorf("--max-body-bytes must be at least 1024")
+	case o.memoryLimitMiB < -1 || o.memoryLimitMiB > maxMemoryLimitMiB:
+		return fmt.Errorf("--memory-limit-mib must be between -1 and %d", maxMemoryLimitMiB)
 	case o.gomaxprocs < 0 || o.gomaxprocs > maxGOMAXPROCS:
 		return fmt.Errorf("--gomaxprocs must be between 0 and %d", maxGOMAXPROCS)
 	case o.accessLogSample < 1:

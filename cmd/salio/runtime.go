@@ -1,10 +1,15 @@
 package main
 
 import (
+	"bufio"
+	"bytes"
+	"fmt"
 	"log/slog"
+	"math"
 	"os"
 	"runtime"
 	"runtime/debug"
+	"strconv"
 )
 
 // extraProcs is how many Go Ps salio serve runs beyond Go's own choice (the
@@ -35,7 +40,7 @@ func maxProcsFor(flagProcs, goProcs int, envSet bool) int {
 	}
 }
 
-// setRuntime applies --gomaxprocs and --gc-percent.
+// setRuntime applies --gomaxprocs, --gc-percent and --memory-limit-mib.
 func setRuntime(o *options, log *slog.Logger) {
 	_, envSet := os.LookupEnv("GOMAXPROCS")
 	if n := maxProcsFor(o.gomaxprocs, runtime.GOMAXPROCS(0), envSet); n > 0 {
@@ -44,9 +49,90 @@ func setRuntime(o *options, log *slog.Logger) {
 	if o.gcPercent > 0 {
 		debug.SetGCPercent(o.gcPercent)
 	}
-	log.Info("salio: runtime", "gomaxprocs", runtime.GOMAXPROCS(0), "cpus", runtime.NumCPU(), "gc_percent", o.gcPercent)
+	_, envSet = os.LookupEnv("GOMEMLIMIT")
+	if b := memoryLimitFor(o.memoryLimitMiB, cgroupMemoryBytes(), machineMemoryBytes(), envSet); b > 0 {
+		debug.SetMemoryLimit(b)
+	}
+	limitMiB := int64(-1) // none
+	if b := debug.SetMemoryLimit(-1); b < math.MaxInt64 {
+		limitMiB = b >> 20
+	}
+	log.Info("salio: runtime", "gomaxprocs", runtime.GOMAXPROCS(0), "cpus", runtime.NumCPU(),
+		"gc_percent", o.gcPercent, "memory_limit_mib", limitMiB)
 }
 
 // maxGOMAXPROCS bounds --gomaxprocs: far more Ps than any machine's CPUs is a
 // typo, and each P has its own caches and run queue.
 const maxGOMAXPROCS = 1024
+
+// memoryLimitPercent is the share of the container's (or else the machine's)
+// memory that salio serve gives Go as its soft limit. --gc-percent 400 lets
+// the heap grow to five times what is live before a collection: 1,000,000
+// wallets and a full idempotency table are ~0.7 GiB live, so ~3.5 GiB at
+// the peak. Below the limit that buys CPU; near it the GC collects more
+// often instead of the kernel killing the process. A quarter is left for
+// what Go does not count: Pebble's block cache and memtables (allocated
+// outside the Go heap) and the page cache the WAL writes through.
+const memoryLimitPercent = 75
+
+// maxMemoryLimitMiB bounds --memory-limit-mib (16 TiB): more is a typo.
+const maxMemoryLimitMiB = 16 << 20
+
+// memoryLimitFor returns the soft memory limit to set, in bytes, 0 to leave
+// Go's: --memory-limit-mib when given (-1: none), none when the GOMEMLIMIT
+// variable is set (an explicit choice), else memoryLimitPercent of the
+// container's limit or, without one, of the machine's memory (none when
+// neither is known).
+func memoryLimitFor(flagMiB, cgroupBytes, machineBytes int64, envSet bool) int64 {
+	switch {
+	case flagMiB > 0:
+		return flagMiB << 20
+	case flagMiB < 0:
+		return math.MaxInt64
+	case envSet:
+		return 0
+	}
+	total := machineBytes
+	if cgroupBytes > 0 && (total <= 0 || cgroupBytes < total) {
+		total = cgroupBytes
+	}
+	if total <= 0 {
+		return 0
+	}
+	return total / 100 * memoryLimitPercent
+}
+
+// cgroupMemoryBytes returns the memory limit of this process's cgroup
+// (v2's memory.max, else v1's memory.limit_in_bytes), 0 when there is none
+// or it cannot be read.
+func cgroupMemoryBytes() int64 {
+	for _, path := range []string{"/sys/fs/cgroup/memory.max", "/sys/fs/cgroup/memory/memory.limit_in_bytes"} {
+		b, err := os.ReadFile(path)
+		if err != nil {
+			continue
+		}
+		n, err := strconv.ParseInt(string(bytes.TrimSpace(b)), 10, 64)
+		if err != nil || n <= 0 { // "max": no limit
+			return 0
+		}
+		return n // v1's "no limit" is a huge number; memoryLimitFor takes the smaller
+	}
+	return 0
+}
+
+// machineMemoryBytes returns MemTotal from /proc/meminfo, 0 if unknown.
+func machineMemoryBytes() int64 {
+	f, err := os.Open("/proc/meminfo")
+	if err != nil {
+		return 0
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		var kib int64
+		if n, _ := fmt.Sscanf(sc.Text(), "MemTotal: %d kB", &kib); n == 1 {
+			return kib << 10
+		}
+	}
+	return 0
+}

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"math"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -36,4 +37,39 @@ func TestGOMAXPROCSFlag(t *testing.T) {
 		_, err = parseFlags([]string{"--gomaxprocs", bad}, &bytes.Buffer{})
 		require.ErrorContains(t, err, "--gomaxprocs")
 	}
+}
+
+func TestMemoryLimitFor(t *testing.T) {
+	const gib = int64(1) << 30
+	for _, c := range []struct {
+		flagMiB, cgroup, machine int64
+		envSet                   bool
+		want                     int64
+	}{
+		{0, 0, 24 * gib, false, 24 * gib / 100 * 75},       // 75% of the machine
+		{0, 2 * gib, 24 * gib, false, 2 * gib / 100 * 75},  // the container's limit is smaller
+		{0, 1 << 62, 24 * gib, false, 24 * gib / 100 * 75}, // cgroup v1's "no limit"
+		{0, 0, 0, false, 0},                           // nothing known: Go's default
+		{0, 0, 24 * gib, true, 0},                     // GOMEMLIMIT is an explicit choice
+		{512, 0, 24 * gib, true, 512 << 20},           // --memory-limit-mib wins
+		{-1, 2 * gib, 24 * gib, false, math.MaxInt64}, // -1: none
+	} {
+		require.Equal(t, c.want, memoryLimitFor(c.flagMiB, c.cgroup, c.machine, c.envSet), "%+v", c)
+	}
+}
+
+func TestMemoryLimitFlag(t *testing.T) {
+	unsetSalioEnv(t)
+	o, err := parseFlags(nil, &bytes.Buffer{})
+	require.NoError(t, err)
+	require.Zero(t, o.memoryLimitMiB)
+	t.Setenv("SALIO_MEMORY_LIMIT_MIB", "2048")
+	o, err = parseFlags(nil, &bytes.Buffer{})
+	require.NoError(t, err)
+	require.Equal(t, int64(2048), o.memoryLimitMiB)
+	for _, bad := range []string{"-2", "99999999999"} {
+		_, err = parseFlags([]string{"--memory-limit-mib", bad}, &bytes.Buffer{})
+		require.ErrorContains(t, err, "--memory-limit-mib")
+	}
+	require.Positive(t, machineMemoryBytes(), "/proc/meminfo")
 }
