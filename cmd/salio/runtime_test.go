@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"math"
+	"strconv"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -25,17 +26,24 @@ func TestMaxProcsFor(t *testing.T) {
 }
 
 func TestGOMAXPROCSFlag(t *testing.T) {
+	checkRuntimeFlag(t, "gomaxprocs", "3", func(o *options) int64 { return int64(o.gomaxprocs) }, "-1", "100000")
+}
+
+// checkRuntimeFlag checks that flag defaults to 0, takes its value from its
+// SALIO_ variable, and refuses each of bad.
+func checkRuntimeFlag(t *testing.T, flag, env string, get func(*options) int64, bad ...string) {
+	t.Helper()
 	unsetSalioEnv(t)
 	o, err := parseFlags(nil, &bytes.Buffer{})
 	require.NoError(t, err)
-	require.Zero(t, o.gomaxprocs)
-	t.Setenv("SALIO_GOMAXPROCS", "3")
+	require.Zero(t, get(o))
+	t.Setenv(envName(flag), env)
 	o, err = parseFlags(nil, &bytes.Buffer{})
 	require.NoError(t, err)
-	require.Equal(t, 3, o.gomaxprocs)
-	for _, bad := range []string{"-1", "100000"} {
-		_, err = parseFlags([]string{"--gomaxprocs", bad}, &bytes.Buffer{})
-		require.ErrorContains(t, err, "--gomaxprocs")
+	require.Equal(t, env, strconv.FormatInt(get(o), 10))
+	for _, b := range bad {
+		_, err = parseFlags([]string{"--" + flag, b}, &bytes.Buffer{})
+		require.ErrorContains(t, err, "--"+flag)
 	}
 }
 
@@ -59,17 +67,6 @@ func TestMemoryLimitFor(t *testing.T) {
 }
 
 func TestMemoryLimitFlag(t *testing.T) {
-	unsetSalioEnv(t)
-	o, err := parseFlags(nil, &bytes.Buffer{})
-	require.NoError(t, err)
-	require.Zero(t, o.memoryLimitMiB)
-	t.Setenv("SALIO_MEMORY_LIMIT_MIB", "2048")
-	o, err = parseFlags(nil, &bytes.Buffer{})
-	require.NoError(t, err)
-	require.Equal(t, int64(2048), o.memoryLimitMiB)
-	for _, bad := range []string{"-2", "99999999999"} {
-		_, err = parseFlags([]string{"--memory-limit-mib", bad}, &bytes.Buffer{})
-		require.ErrorContains(t, err, "--memory-limit-mib")
-	}
+	checkRuntimeFlag(t, "memory-limit-mib", "2048", func(o *options) int64 { return o.memoryLimitMiB }, "-2", "99999999999")
 	require.Positive(t, machineMemoryBytes(), "/proc/meminfo")
 }
