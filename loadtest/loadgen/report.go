@@ -4,8 +4,9 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
 	"os"
-	"sort"
+	"slices"
 	"strings"
 	"time"
 )
@@ -126,6 +127,20 @@ func typeStats(name string, h *Histogram, errs, refused uint64, seconds float64)
 
 // WriteTable prints the report for people.
 func (r *Report) WriteTable(w io.Writer) {
+	r.writeHeader(w)
+	r.writeTypes(w)
+	r.writeErrors(w)
+	r.writeResources(w)
+	r.writeAudit(w)
+	if r.OK() {
+		fmt.Fprintf(w, "\nPASS\n")
+	} else {
+		fmt.Fprintf(w, "\nFAIL: %s\n", strings.Join(r.Failures, "; "))
+	}
+}
+
+// writeHeader prints what ran: target, scenario, tenants, load and setup.
+func (r *Report) writeHeader(w io.Writer) {
 	fmt.Fprintf(w, "\nsalio load test: %s, scenario %s, %d tenants (zipf s=%.2f), ", r.Target, r.Scenario, r.Tenants, r.ZipfS)
 	if r.RatePerSec > 0 {
 		fmt.Fprintf(w, "open loop %.0f req/s on %d connections, ", r.RatePerSec, r.Concurrency)
@@ -137,6 +152,11 @@ func (r *Report) WriteTable(w io.Writer) {
 		fmt.Fprintf(w, "setup: %d tenants (%d low-funded) in %.1f s, %d failed, switch key: %v\n",
 			r.Setup.Tenants, r.Setup.LowFunded, r.Setup.Seconds, r.Setup.Failed, r.Setup.SwitchKey)
 	}
+}
+
+// writeTypes prints the latency table: the load's request types, the total,
+// then the setup and audit phases' types.
+func (r *Report) writeTypes(w io.Writer) {
 	fmt.Fprintf(w, "\n%-19s %10s %10s %8s %8s %8s %8s %8s %8s %8s\n", "type", "count", "per s",
 		"p50 ms", "p90 ms", "p99 ms", "p99.9", "max ms", "errors", "402/429")
 	row := func(t TypeStats) {
@@ -162,30 +182,41 @@ func (r *Report) WriteTable(w io.Writer) {
 	d := r.Derived
 	fmt.Fprintf(w, "\nsessions stopped/s %.0f, SMS segments/s %.0f, batch items/s %.0f, batch item errors %d, segment mismatches %d\n",
 		d.CyclesPerSec, d.SegmentsPerSec, d.BatchItemsPerSec, d.BatchItemErrors, d.SegmentMismatch)
-	if len(r.ErrorsBy) > 0 {
-		fmt.Fprintf(w, "\nerrors and refusals by code:\n")
-		for _, e := range r.ErrorsBy {
-			mark := ""
-			if e.Expected {
-				mark = " (expected)"
-			}
-			fmt.Fprintf(w, "  %-14s %3d %-22s %10d%s\n", e.Type, e.Status, e.Code, e.Count, mark)
-		}
+}
+
+// writeErrors prints the errors and refusals by request type and code.
+func (r *Report) writeErrors(w io.Writer) {
+	if len(r.ErrorsBy) == 0 {
+		return
 	}
-	if r.Server.MetricsOK {
-		fmt.Fprintf(w, "\nserver: %.1f CPU s (%.2f cores), RSS %.0f MiB", r.Server.CPUSeconds, r.Server.CPUCores, r.Server.RSSBytes/(1<<20))
-		for _, k := range sortedKeys(r.Server.Backlog) {
-			fmt.Fprintf(w, ", %s %.0f", k, r.Server.Backlog[k])
-			if v, ok := r.Server.BacklogAfter[k]; ok {
+	fmt.Fprintf(w, "\nerrors and refusals by code:\n")
+	for _, e := range r.ErrorsBy {
+		mark := ""
+		if e.Expected {
+			mark = " (expected)"
+		}
+		fmt.Fprintf(w, "  %-14s %3d %-22s %10d%s\n", e.Type, e.Status, e.Code, e.Count, mark)
+	}
+}
+
+// writeResources prints what the load cost: the server's CPU, memory, CDR
+// backlog, store writes and group commits, the generator's CPU, and how
+// the machine spent its CPU.
+func (r *Report) writeResources(w io.Writer) {
+	if sv := r.Server; sv.MetricsOK {
+		fmt.Fprintf(w, "\nserver: %.1f CPU s (%.2f cores), RSS %.0f MiB", sv.CPUSeconds, sv.CPUCores, sv.RSSBytes/(1<<20))
+		for _, k := range sortedKeys(sv.Backlog) {
+			fmt.Fprintf(w, ", %s %.0f", k, sv.Backlog[k])
+			if v, ok := sv.BacklogAfter[k]; ok {
 				fmt.Fprintf(w, " (%.0f after the audit)", v)
 			}
 		}
 		fmt.Fprintln(w)
-		if sv := r.Server; sv.WALBytesPerSec > 0 {
+		if sv.WALBytesPerSec > 0 {
 			fmt.Fprintf(w, "store writes: WAL %.1f MB/s, flushes %.1f MB/s, compactions %.1f MB/s\n",
 				sv.WALBytesPerSec/1e6, sv.FlushedBytesPerSec/1e6, sv.CompactedBytesPerSec/1e6)
 		}
-		if sv := r.Server; sv.CommitsPerSec > 0 {
+		if sv.CommitsPerSec > 0 {
 			fmt.Fprintf(w, "group commits: %.0f/s, %.1f effects each, %.2f ms to write and fsync one\n",
 				sv.CommitsPerSec, sv.EffectsPerCommit, sv.CommitMeanMs)
 		}
@@ -200,32 +231,27 @@ func (r *Report) WriteTable(w io.Writer) {
 	if r.ServerExit != nil {
 		fmt.Fprintf(w, "spawned server exit code after SIGTERM: %d\n", *r.ServerExit)
 	}
+}
+
+// writeAudit prints the audit's verdict, the wallets by status and the
+// first problems found.
+func (r *Report) writeAudit(w io.Writer) {
 	a := r.Audit
-	if a.Ran {
-		fmt.Fprintf(w, "\naudit: %d tenants, %d transactions in %.1f s; %d failed, %d with an unknown outcome (checked with ≥)\n",
-			a.Tenants, a.Transactions, a.Seconds, a.Failed, a.Uncertain)
-		if len(a.Statuses) > 0 {
-			keys := make([]string, 0, len(a.Statuses))
-			for k := range a.Statuses {
-				keys = append(keys, k)
-			}
-			sort.Strings(keys)
-			fmt.Fprintf(w, "  wallets by status:")
-			for _, k := range keys {
-				fmt.Fprintf(w, " %s %d", k, a.Statuses[k])
-			}
-			fmt.Fprintf(w, "; %d negative, lowest balance %s\n", a.Negative, a.LowestBalance)
-		}
-		for _, p := range a.Problems {
-			fmt.Fprintf(w, "  %s\n", p)
-		}
-	} else {
+	if !a.Ran {
 		fmt.Fprintf(w, "\naudit: not run\n")
+		return
 	}
-	if r.OK() {
-		fmt.Fprintf(w, "\nPASS\n")
-	} else {
-		fmt.Fprintf(w, "\nFAIL: %s\n", strings.Join(r.Failures, "; "))
+	fmt.Fprintf(w, "\naudit: %d tenants, %d transactions in %.1f s; %d failed, %d with an unknown outcome (checked with ≥)\n",
+		a.Tenants, a.Transactions, a.Seconds, a.Failed, a.Uncertain)
+	if len(a.Statuses) > 0 {
+		fmt.Fprintf(w, "  wallets by status:")
+		for _, k := range sortedKeys(a.Statuses) {
+			fmt.Fprintf(w, " %s %d", k, a.Statuses[k])
+		}
+		fmt.Fprintf(w, "; %d negative, lowest balance %s\n", a.Negative, a.LowestBalance)
+	}
+	for _, p := range a.Problems {
+		fmt.Fprintf(w, "  %s\n", p)
 	}
 }
 
@@ -241,11 +267,7 @@ func writeJSONFile(path string, v any) error {
 	return os.WriteFile(path, append(b, '\n'), 0o644)
 }
 
-func sortedKeys(m map[string]float64) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
+// sortedKeys returns m's keys in order.
+func sortedKeys[V any](m map[string]V) []string {
+	return slices.Sorted(maps.Keys(m))
 }
