@@ -3,9 +3,10 @@ package main
 import (
 	"bufio"
 	"fmt"
+	"maps"
 	"os"
 	"runtime"
-	"sort"
+	"slices"
 	"strings"
 	"time"
 
@@ -202,7 +203,29 @@ func (r *results) markdown() string {
 	m := r.Machine
 	p("## Layers, measured side by side\n\n")
 	p("%d CPUs (%s), %s, %s; %s per measurement, concurrency %d.\n\n", m.CPUs, m.CPUModel, m.GoVersion, m.Date, r.Duration, r.Concurrency)
+	r.httpTable(p)
+	r.storeWrites(p)
+	r.unitCosts(p)
+	r.profiles(p)
+	r.diskTable(p)
+	r.engineTables(p)
+	r.ratios(p)
+	p("\n### Goals (reported, not asserted)\n\n| goal | target | measured | met |\n|---|---|---|---|\n")
+	for _, g := range r.goals() {
+		p("| %s | %s | %s | %s |\n", g.name, g.target, g.measured, g.met)
+	}
+	if len(r.Notes) > 0 {
+		p("\n### Notes\n\n")
+		for _, n := range r.Notes {
+			p("- %s\n", strings.ReplaceAll(n, "\n", " "))
+		}
+	}
+	return b.String()
+}
 
+// httpTable renders the no-op handler's and the server's figures, scenario
+// by scenario.
+func (r *results) httpTable(p func(string, ...any)) {
 	p("### HTTP: the no-op handler (a) and the server (e), same generator\n\n")
 	p("| scenario | layer | throughput | req/s | p50 ms | p99 ms | p99.9 ms | errors | 402/429 | server CPU | generator CPU | audit |\n")
 	p("|---|---|---|---|---|---|---|---|---|---|---|---|\n")
@@ -223,11 +246,11 @@ func (r *results) markdown() string {
 				l.s.ServerCPU, l.s.GenCPU, audit)
 		}
 	}
+}
 
-	r.storeWrites(p)
-	r.unitCosts(p)
-	r.profiles(p)
-
+// diskTable renders the disk layers (fsync, raw Pebble, the store) and what
+// the disk's fsync tail leaves of a 5 ms p99.
+func (r *results) diskTable(p func(string, ...any)) {
 	p("\n### Durable commits: the disk alone, raw Pebble (c) and the store (d)\n\n")
 	p("| layer | writers | commits/s | p50 ms | p99 ms | p99.9 ms | max ms | bytes/commit |\n|---|---|---|---|---|---|---|---|\n")
 	for _, l := range []string{"fsync", "pebble", "store"} {
@@ -245,30 +268,34 @@ func (r *results) markdown() string {
 			p("This disk's fsync p99 of %.2f ms makes two of them alone longer than a p99 of 5 ms.\n", d.P99Ms)
 		}
 	}
+}
 
-	p("\n### The engine in-process (b), `charging.DiscardSink`, `RunParallel` on %d CPUs\n\n", m.CPUs)
+// engineTables renders the in-process engine's operations and the memory
+// per idle wallet.
+func (r *results) engineTables(p func(string, ...any)) {
+	p("\n### The engine in-process (b), `charging.DiscardSink`, `RunParallel` on %d CPUs\n\n", r.Machine.CPUs)
 	p("| operation | wallets | ops/s | ns/op | allocs/op | B/op |\n|---|---|---|---|---|---|\n")
 	for _, e := range r.Engine {
 		op := map[string]string{"event": "SMS event debit", "cycle": "session cycle (start, 2 updates, stop)", "topup": "top-up"}[e.Op]
 		p("| %s | %s | %s | %.0f | %d | %d |\n", op, num(float64(e.Wallets)), num(e.PerSec), e.NsPerOp, e.AllocsPerOp, e.BytesPerOp)
 	}
-	if len(r.WalletBytes) > 0 {
-		p("\n| wallets | live heap per idle wallet | with one top-up record | setup s |\n|---|---|---|---|\n")
-		keys := make([]int, 0, len(r.WalletBytes))
-		for k := range r.WalletBytes {
-			keys = append(keys, k)
-		}
-		sort.Ints(keys)
-		for _, k := range keys {
-			w := r.WalletBytes[k]
-			noise := ""
-			if k < 100_000 {
-				noise = " (few wallets: heap noise dominates)"
-			}
-			p("| %s%s | %.0f B | %.0f B | %.1f |\n", num(float64(k)), noise, w.Idle, w.WithTopUp, w.SetupSeconds)
-		}
+	if len(r.WalletBytes) == 0 {
+		return
 	}
+	p("\n| wallets | live heap per idle wallet | with one top-up record | setup s |\n|---|---|---|---|\n")
+	for _, k := range slices.Sorted(maps.Keys(r.WalletBytes)) {
+		w := r.WalletBytes[k]
+		noise := ""
+		if k < 100_000 {
+			noise = " (few wallets: heap noise dominates)"
+		}
+		p("| %s%s | %.0f B | %.0f B | %.1f |\n", num(float64(k)), noise, w.Idle, w.WithTopUp, w.SetupSeconds)
+	}
+}
 
+// ratios renders where the time goes as ratios of layers: server/no-op,
+// durable/raw Pebble, server/in-process engine.
+func (r *results) ratios(p func(string, ...any)) {
 	p("\n### Ratios\n\n")
 	for _, sc := range r.scenarioNames() {
 		if s, n := r.Server[sc], r.Noop[sc]; s != nil && n != nil {
@@ -284,18 +311,6 @@ func (r *results) markdown() string {
 	if s, e := r.Server["call-cycle"], r.bestEngine("cycle"); s != nil && e != nil {
 		p("- server / in-process engine, call cycles: **%s** (%s vs %s/s)\n", ratio(s.Throughput, e.PerSec), num(s.Throughput), num(e.PerSec))
 	}
-
-	p("\n### Goals (reported, not asserted)\n\n| goal | target | measured | met |\n|---|---|---|---|\n")
-	for _, g := range r.goals() {
-		p("| %s | %s | %s | %s |\n", g.name, g.target, g.measured, g.met)
-	}
-	if len(r.Notes) > 0 {
-		p("\n### Notes\n\n")
-		for _, n := range r.Notes {
-			p("- %s\n", strings.ReplaceAll(n, "\n", " "))
-		}
-	}
-	return b.String()
 }
 
 // storeWrites renders what the store wrote under each server scenario, per
