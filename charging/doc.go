@@ -28,7 +28,10 @@
 //     Config.Retention (default 24 h) and then forgotten. Event records live
 //     in one reservation.Memo per shard (a ring in arrival order with a hash
 //     index); past Config.MaxIdempotencyRecords a shard forgets its oldest
-//     early and counts it (EngineStats.IdempotencyEvictions).
+//     early and counts it (EngineStats.IdempotencyEvictions); a retry older
+//     than the newest record forgotten is charged again, and
+//     EngineStats.IdempotencyEventWindowMs says how far back retries are
+//     recognised.
 //   - Time comes from Config.Clock. Session expiry, grace windows, number
 //     renewals and idempotency retention are deadlines in each shard's timer
 //     heap, handled by RunTimers (every TimerTick from Start's loop).

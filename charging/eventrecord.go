@@ -60,8 +60,10 @@ func (e *Engine) rememberEvent(sh *reservation.Shard[wallet], w *wallet, a *Even
 	m := &st.events
 	m.Add(w.memoOwner, a.EventID, a.At, packEvent(a, txNum))
 	for limit := max(1, e.cfg.MaxIdempotencyRecords/len(e.shards)); m.Len() > limit; {
+		_, _, atMs, _ := m.Oldest()
 		m.PopOldest()
 		st.evictions++
+		st.evictedUpToMs = atMs
 	}
 }
 

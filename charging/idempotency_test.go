@@ -61,6 +61,32 @@ func TestIdempotencyRecordsBounded(t *testing.T) {
 	checkMoney(t, e, sink)
 }
 
+// TestIdempotencyEventWindow: the window a retried event is recognised in
+// is the retention until a shard forgets records early, then the age of the
+// newest record it forgot; it grows back as time passes.
+func TestIdempotencyEventWindow(t *testing.T) {
+	e, _ := boundedEngine(t, 40, "a") // 10 event records per shard; "a" is on one shard
+	clock := e.cfg.Clock.(*manualClock)
+	if w := e.Stats().IdempotencyEventWindowMs; w != DefaultRetention.Milliseconds() {
+		t.Fatalf("window %d ms before any eviction, want the retention", w)
+	}
+	t0 := clock.Now()
+	for i := 0; i < 30; i++ { // one a second: events 0-19 are forgotten, 20-29 held
+		clock.Set(t0.Add(time.Duration(i) * time.Second))
+		if _, _, err := e.Event(EventRequest{EventID: fmt.Sprintf("e%d", i), Tenant: "a", Service: "sms",
+			Destination: "255712345678", Segments: 1}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if w := e.Stats().IdempotencyEventWindowMs; w != 10_000 { // now t0+29 s, newest forgotten t0+19 s
+		t.Fatalf("window %d ms, want 10000", w)
+	}
+	clock.Set(t0.Add(DefaultRetention + time.Hour))
+	if w := e.Stats().IdempotencyEventWindowMs; w != DefaultRetention.Milliseconds() {
+		t.Fatalf("window %d ms a day later, want the retention", w)
+	}
+}
+
 func TestIDNumberRoundTrip(t *testing.T) {
 	for _, n := range []uint64{0, 1, 35, 36, 1<<40 | 12345, ^uint64(0)} {
 		id := string(appendIDNumber(nil, 't', n))

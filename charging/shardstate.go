@@ -15,6 +15,7 @@ type shardState struct {
 	idNext, idEnd uint64 // the id numbers [idNext, idEnd) are this shard's to mint
 	eventsCharged int64
 	evictions     int64 // event records forgotten early: MaxIdempotencyRecords reached
+	evictedUpToMs int64 // with evictions > 0: the time of the newest record forgotten early
 
 	events    reservation.Memo[eventRecord]
 	nextOwner uint32
@@ -22,4 +23,4 @@ type shardState struct {
 	_         [shardStatePadBytes]byte
 }
 
-const shardStatePadBytes = 40
+const shardStatePadBytes = 32

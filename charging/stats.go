@@ -41,7 +41,12 @@ type EngineStats struct {
 	// sessions, top-ups) forgotten before their retention ended because
 	// MaxIdempotencyRecords was reached.
 	IdempotencyEvictions int64
-	Failed               bool
+	// IdempotencyEventWindowMs is how far back a retried event is still
+	// recognised: Config.Retention, or less where a shard has forgotten
+	// records early (the age of the newest one forgotten, the least over
+	// the shards). A retry older than that is charged again.
+	IdempotencyEventWindowMs int64
+	Failed                   bool
 }
 
 // Stats returns counters and gauges; it walks every wallet (one shard locked
@@ -62,6 +67,7 @@ func (e *Engine) Stats() EngineStats {
 		Failed:               e.failed.Load() != nil,
 	}
 	now := e.nowMs()
+	st.IdempotencyEventWindowMs = e.cfg.Retention.Milliseconds()
 	for i := 0; i < e.wallets.Len(); i++ {
 		sh := e.wallets.Shard(i)
 		sh.Lock()
@@ -70,6 +76,9 @@ func (e *Engine) Stats() EngineStats {
 		st.Grants += ss.grants
 		st.IdempotencyRecords += int64(ss.events.Len())
 		st.IdempotencyEvictions += ss.evictions
+		if ss.evictions > 0 {
+			st.IdempotencyEventWindowMs = min(st.IdempotencyEventWindowMs, now-ss.evictedUpToMs)
+		}
 		sh.Range(func(_ string, w *wallet) bool {
 			st.Wallets++
 			st.OpenSessions += int64(w.open.len())

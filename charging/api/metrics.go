@@ -99,12 +99,13 @@ var (
 	descEvents       = prometheus.NewDesc("salio_events_charged_total", "One-shot events charged.", nil, nil)
 	descFailed       = prometheus.NewDesc("salio_engine_failed", "1 when the engine has failed closed (it refuses everything until restarted).", nil, nil)
 	descIdempotency  = prometheus.NewDesc("salio_idempotency_records", "Idempotency records held in memory (closed sessions, events, top-ups within retention).", nil, nil)
+	descEventWindow  = prometheus.NewDesc("salio_idempotency_event_window_seconds", "How far back a retried event is still recognised: the retention, or less once events were forgotten early (the age of the newest one forgotten); a retry older than this is charged again. Alert when it drops below the gateways' retry window.", nil, nil)
 	descEvictions    = prometheus.NewDesc("salio_idempotency_evictions_total", "Idempotency records (events, closed sessions, top-ups in memory) forgotten before their retention ended because the engine held its maximum (a retry of such an event or session would be charged again).", nil, nil)
 )
 
 func (engineCollector) Describe(ch chan<- *prometheus.Desc) {
 	for _, d := range []*prometheus.Desc{descOpenSessions, descReserved, descWallets, descGrants,
-		descDenials, descExpiries, descReplays, descEvents, descFailed, descIdempotency, descEvictions} {
+		descDenials, descExpiries, descReplays, descEvents, descFailed, descIdempotency, descEvictions, descEventWindow} {
 		ch <- d
 	}
 }
@@ -136,4 +137,5 @@ func (c engineCollector) Collect(ch chan<- prometheus.Metric) {
 	gauge(descFailed, failed)
 	gauge(descIdempotency, st.IdempotencyRecords)
 	counter(descEvictions, st.IdempotencyEvictions)
+	ch <- prometheus.MustNewConstMetric(descEventWindow, prometheus.GaugeValue, float64(st.IdempotencyEventWindowMs)/1000)
 }

@@ -316,7 +316,8 @@ func TestOps(t *testing.T) {
 	r = e.must(200, "GET", "/metrics", "", "")
 	for _, m := range []string{"salio_http_requests_total", "salio_http_request_duration_seconds",
 		"salio_open_sessions", "salio_reserved_micros", `salio_wallets{status="ok"}`,
-		"salio_idempotent_replays_total", "salio_limit_hits_total", "salio_session_grants_total"} {
+		"salio_idempotent_replays_total", "salio_limit_hits_total", "salio_session_grants_total",
+		"salio_idempotency_evictions_total", "salio_idempotency_event_window_seconds 86400\n"} {
 		require.Contains(t, string(r.raw), m)
 	}
 	require.Contains(t, string(r.raw), `salio_http_requests_total{route="/v1/tenants/{t}",status="401"} 1`)
