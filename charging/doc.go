@@ -27,9 +27,11 @@
 //     Same key, other payload: ErrConflict. Records are kept for
 //     Config.Retention (default 24 h) and then forgotten. Event records live
 //     in one reservation.Memo per shard (a ring in arrival order with a hash
-//     index); past Config.MaxIdempotencyRecords a shard forgets its oldest
-//     early and counts it (EngineStats.IdempotencyEvictions); a retry older
-//     than the newest record forgotten is charged again, and
+//     index). Config.MaxIdempotencyRecords is one budget for all shards:
+//     while they hold more, a shard adding a record forgets its oldest early
+//     and counts it (EngineStats.IdempotencyEvictions), so each shard keeps
+//     records about as far back as the others, however skewed the traffic.
+//     A retry older than the newest record forgotten is charged again, and
 //     EngineStats.IdempotencyEventWindowMs says how far back retries are
 //     recognised.
 //   - Time comes from Config.Clock. Session expiry, grace windows, number

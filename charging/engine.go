@@ -56,6 +56,13 @@ type Engine struct {
 	idemCount atomic.Int64 // retained idempotency records of top-ups and closed sessions (events: Σ memo lengths)
 	evictions atomic.Int64 // top-up and closed-session records forgotten early: MaxIdempotencyRecords reached (events: per shard)
 
+	// eventRecords is the event records held over all shards, as the shards
+	// report them in steps of eventBlock (shardState.reportedRecords): the
+	// shared budget of MaxIdempotencyRecords, touched once per eventBlock
+	// records rather than on every event.
+	eventRecords atomic.Int64
+	eventBlock   int64
+
 	lastMonth     int32       // yyyymm of the last month-close pass (timer goroutine only)
 	closingMonths atomic.Bool // a month-close pass is running
 
@@ -102,6 +109,7 @@ func New(cfg Config) (*Engine, error) {
 		stop:     make(chan struct{}),
 	}
 	e.shards = make([]shardState, e.wallets.Len())
+	e.eventBlock = eventBlockFor(cfg.MaxIdempotencyRecords, len(e.shards))
 	e.tariffs.init()
 	e.access.init()
 	return e, nil

@@ -52,27 +52,58 @@ func (r *eventRecord) answer(tenant, eventID string, atMs int64) EventAnswer {
 }
 
 // rememberEvent keeps an event's answer for the retention window in its
-// shard's memo. Past MaxIdempotencyRecords (spread evenly over the shards)
-// the shard's oldest records are forgotten early and counted: memory stays
-// bounded whatever the event rate. The shard is locked.
+// shard's memo. MaxIdempotencyRecords is one budget for all shards: while the
+// shards together hold more, the shard adding a record forgets its oldest
+// one and counts it. Memory stays bounded whatever the event rate, and the
+// room goes where the events are: with skewed traffic a hot shard holds
+// more than an even share, so its tenants' retries are recognised further
+// back (an even split gave the hottest shard of a Zipf load a tenth of the
+// window). The shard is locked.
 func (e *Engine) rememberEvent(sh *reservation.Shard[wallet], w *wallet, a *EventAnswer, txNum uint64) {
 	st := &e.shards[sh.ID()]
 	m := &st.events
 	m.Add(w.memoOwner, a.EventID, a.At, packEvent(a, txNum))
-	for limit := max(1, e.cfg.MaxIdempotencyRecords/len(e.shards)); m.Len() > limit; {
+	e.reportEvents(st)
+	// Two at most: one keeps the total where it is; the second brings it
+	// back when reports in blocks let it overshoot.
+	for i := 0; i < 2 && m.Len() > 1 && e.eventRecords.Load() > int64(e.cfg.MaxIdempotencyRecords); i++ {
 		_, _, atMs, _ := m.Oldest()
 		m.PopOldest()
 		st.evictions++
 		st.evictedUpToMs = atMs
+		e.reportEvents(st)
 	}
+}
+
+// reportEvents adds the change in st's event records to Engine.eventRecords
+// once it reaches eventBlock either way. The total is then off by less than
+// eventBlock per shard. The shard is locked.
+func (e *Engine) reportEvents(st *shardState) {
+	if d := int64(st.events.Len()) - st.reportedRecords; d >= e.eventBlock || d <= -e.eventBlock {
+		e.eventRecords.Add(d)
+		st.reportedRecords += d
+	}
+}
+
+// maxEventBlock bounds eventBlock: 64 shards may then hold up to 16,384
+// records past the budget, 0.4% of the default 4M.
+const maxEventBlock = 256
+
+// eventBlockFor returns the step in which shards report their event records:
+// at most an eighth of an even share, so that a small budget (tests, tiny
+// deployments) is kept nearly exactly.
+func eventBlockFor(maxRecords, shards int) int64 {
+	return int64(min(max(maxRecords/(8*shards), 1), maxEventBlock))
 }
 
 // forgetEvents drops a shard's event records past retention. The shard is locked.
 func (e *Engine) forgetEvents(sh *reservation.Shard[wallet], nowMs int64) {
-	m := &e.shards[sh.ID()].events
+	st := &e.shards[sh.ID()]
+	m := &st.events
 	for {
 		_, _, atMs, ok := m.Oldest()
 		if !ok || atMs+e.cfg.Retention.Milliseconds() > nowMs {
+			e.reportEvents(st)
 			return
 		}
 		m.PopOldest()

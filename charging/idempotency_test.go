@@ -63,27 +63,76 @@ func TestIdempotencyRecordsBounded(t *testing.T) {
 
 // TestIdempotencyEventWindow: the window a retried event is recognised in
 // is the retention until a shard forgets records early, then the age of the
-// newest record it forgot; it grows back as time passes.
+// newest record it forgot; it grows back as time passes. The budget is
+// shared: one busy tenant's shard holds all of it.
 func TestIdempotencyEventWindow(t *testing.T) {
-	e, _ := boundedEngine(t, 40, "a") // 10 event records per shard; "a" is on one shard
+	e, _ := boundedEngine(t, 40, "a")
 	clock := e.cfg.Clock.(*manualClock)
 	if w := e.Stats().IdempotencyEventWindowMs; w != DefaultRetention.Milliseconds() {
 		t.Fatalf("window %d ms before any eviction, want the retention", w)
 	}
 	t0 := clock.Now()
-	for i := 0; i < 30; i++ { // one a second: events 0-19 are forgotten, 20-29 held
+	for i := 0; i < 60; i++ { // one a second: events 0-19 are forgotten, 20-59 held
 		clock.Set(t0.Add(time.Duration(i) * time.Second))
 		if _, _, err := e.Event(EventRequest{EventID: fmt.Sprintf("e%d", i), Tenant: "a", Service: "sms",
 			Destination: "255712345678", Segments: 1}); err != nil {
 			t.Fatal(err)
 		}
 	}
-	if w := e.Stats().IdempotencyEventWindowMs; w != 10_000 { // now t0+29 s, newest forgotten t0+19 s
-		t.Fatalf("window %d ms, want 10000", w)
+	if w := e.Stats().IdempotencyEventWindowMs; w != 40_000 { // now t0+59 s, newest forgotten t0+19 s
+		t.Fatalf("window %d ms, want 40000", w)
 	}
 	clock.Set(t0.Add(DefaultRetention + time.Hour))
 	if w := e.Stats().IdempotencyEventWindowMs; w != DefaultRetention.Milliseconds() {
 		t.Fatalf("window %d ms a day later, want the retention", w)
+	}
+}
+
+// TestIdempotencyBudgetShared: the budget is shared, so a hot shard takes
+// the room a cold one leaves, and each shard, forgetting as it adds, keeps
+// records about as far back as the others (as if the oldest went first,
+// whatever their shard). The total stays within a block per shard of the
+// budget.
+func TestIdempotencyBudgetShared(t *testing.T) {
+	const budget, shards = 64_000, 4
+	e, _ := boundedEngine(t, budget)
+	cold := "cold"
+	for i := 0; e.wallets.ShardOf(cold).ID() == e.wallets.ShardOf("hot").ID(); i++ {
+		cold = fmt.Sprintf("cold%d", i)
+	}
+	for _, id := range []string{"hot", cold} {
+		if _, err := e.CreateTenant(TenantParams{ID: id, Tariff: "standard"}); err != nil {
+			t.Fatal(err)
+		}
+		if _, _, err := e.TopUp(id, TopUpRequest{AmountMicros: 100_000 * 1_000_000, Method: "manual", Reference: "r"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for i := 0; i < 100_000; i++ {
+		tenant := "hot"
+		if i%100 == 0 {
+			tenant = cold
+		}
+		if _, _, err := e.Event(EventRequest{EventID: fmt.Sprintf("e%d", i), Tenant: tenant, Service: "sms",
+			Destination: "255712345678", Segments: 1}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	hot := e.shards[e.wallets.ShardOf("hot").ID()].events.Len()
+	coldHeld := e.shards[e.wallets.ShardOf(cold).ID()].events.Len()
+	total := int64(0)
+	for i := range e.shards {
+		total += int64(e.shards[i].events.Len())
+	}
+	// The newest 64,000 events are 63,360 of the hot tenant and 640 of the cold one.
+	if hot < 3*budget/shards || coldHeld < 540 || coldHeld > 740 {
+		t.Fatalf("hot shard holds %d (an even share is %d), cold %d (want ~640)", hot, budget/shards, coldHeld)
+	}
+	if slack := shards * e.eventBlock; total > budget+slack || total < budget-slack {
+		t.Fatalf("%d records held, want %d ± %d", total, budget, slack)
+	}
+	if ev := e.Stats().IdempotencyEvictions; ev != 100_000-total {
+		t.Fatalf("%d evictions, want %d", ev, 100_000-total)
 	}
 }
 

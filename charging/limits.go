@@ -14,9 +14,9 @@ const (
 	// DefaultMaxIdempotencyRecords bounds the memory of idempotency records,
 	// once for event answers (~190 bytes each: memo entry, index slots, event id)
 	// and once for closed sessions with top-up records (~1 KB each). Past it
-	// each shard forgets its oldest early (counted in
-	// EngineStats.IdempotencyEvictions): at 1,000 events/s the oldest are
-	// then over an hour old, far past any retry policy.
+	// the oldest are forgotten early (counted in
+	// EngineStats.IdempotencyEvictions): at 1,000 events/s they are then
+	// over an hour old, far past any retry policy.
 	DefaultMaxIdempotencyRecords = 4_000_000
 	// DefaultMaxTopUpMicros: 1,000,000 currency units per top-up or fee; larger
 	// amounts are almost surely typing errors, and the cap keeps every sum of

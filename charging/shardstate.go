@@ -12,10 +12,11 @@ import "github.com/salio/salio/reservation"
 // bytes (four whole lines; TestShardLayout): a core that takes a shard then
 // pulls few lines from the other core, and none of a neighbouring shard's.
 type shardState struct {
-	idNext, idEnd uint64 // the id numbers [idNext, idEnd) are this shard's to mint
-	eventsCharged int64
-	evictions     int64 // event records forgotten early: MaxIdempotencyRecords reached
-	evictedUpToMs int64 // with evictions > 0: the time of the newest record forgotten early
+	idNext, idEnd   uint64 // the id numbers [idNext, idEnd) are this shard's to mint
+	eventsCharged   int64
+	evictions       int64 // event records forgotten early: MaxIdempotencyRecords reached
+	evictedUpToMs   int64 // with evictions > 0: the time of the newest record forgotten early
+	reportedRecords int64 // the events' length last added to Engine.eventRecords
 
 	events    reservation.Memo[eventRecord]
 	nextOwner uint32
@@ -23,4 +24,4 @@ type shardState struct {
 	_         [shardStatePadBytes]byte
 }
 
-const shardStatePadBytes = 32
+const shardStatePadBytes = 24
