@@ -67,12 +67,13 @@ const maxGOMAXPROCS = 1024
 
 // memoryLimitPercent is the share of the container's (or else the machine's)
 // memory that salio serve gives Go as its soft limit. --gc-percent 400 lets
-// the heap grow to five times what is live before a collection: 1,000,000
-// wallets and a full idempotency table are ~0.7 GiB live, so ~3.5 GiB at
-// the peak. Below the limit that buys CPU; near it the GC collects more
-// often instead of the kernel killing the process. A quarter is left for
-// what Go does not count: Pebble's block cache and memtables (allocated
-// outside the Go heap) and the page cache the WAL writes through.
+// the heap grow to five times what is live before a collection: a full
+// idempotency table (4M event records) and 50,000 tenants were 1.44 GB live
+// in a five-minute mixed soak, which then stood at 6.4–7.7 GiB resident
+// (bench/notes.md, ninth round). Below the limit that buys CPU; near it the
+// GC collects more often instead of the kernel killing the process. A
+// quarter is left for what the Go heap does not count: Pebble's block cache
+// and memtables (C memory in a cgo build) and the page cache.
 const memoryLimitPercent = 75
 
 // maxMemoryLimitMiB bounds --memory-limit-mib (16 TiB): more is a typo.
