@@ -195,7 +195,16 @@ func TestLogKeysHoldGroups(t *testing.T) {
 // acknowledged transaction once, newest first, while checkpoints move them
 // from the overlay into Pebble under it; pages line up.
 func TestTransactionsExactDuringCheckpoints(t *testing.T) {
-	s := openStore(t, t.TempDir(), frequentCheckpoints())
+	t.Run("frequent", func(t *testing.T) { transactionsExactDuringCheckpoints(t, frequentCheckpoints(), false) })
+	// Checkpoints of a few 32 KiB batches each, every 200 ms: paced, one batch
+	// per group commit.
+	paced := testOptions()
+	paced.CheckpointInterval = 200 * time.Millisecond
+	t.Run("paced", func(t *testing.T) { transactionsExactDuringCheckpoints(t, paced, true) })
+}
+
+func transactionsExactDuringCheckpoints(t *testing.T, opts Options, wantPaced bool) {
+	s := openStore(t, t.TempDir(), opts)
 	const n = 1500
 	var acked atomic.Uint64
 	done := make(chan struct{})
@@ -239,6 +248,9 @@ func TestTransactionsExactDuringCheckpoints(t *testing.T) {
 	}
 	check()
 	require.NotZero(t, s.Stats().Checkpoints)
+	if wantPaced {
+		require.NotZero(t, s.Stats().PacedBatches, "no checkpoint was paced")
+	}
 }
 
 // TestRedoFold: a group's redo record holds one image per wallet and
@@ -285,4 +297,23 @@ func TestRedoFold(t *testing.T) {
 	n := 0
 	require.NoError(t, walkRedo(g.redo, func(op, []byte, []byte) { n++ }))
 	require.Equal(t, 3, n, "wallet, transaction, usage")
+}
+
+// TestPacedOnlyWhatFitsHalfAnInterval: a checkpoint is paced only if a wait
+// for every batch would still end within half a checkpoint interval.
+func TestPacedOnlyWhatFitsHalfAnInterval(t *testing.T) {
+	s := &Store{opts: Options{CheckpointInterval: time.Second}}
+	for _, c := range []struct {
+		txBytes int
+		want    bool
+	}{
+		{0, true},
+		{1 << 20, true}, // ~1 MB: 6,000 SMS a second
+		{250 * pacedChunkBytes, true},
+		{251 * pacedChunkBytes, false}, // 251 waits of 2 ms: over half a second
+		{16 << 20, false},              // batches of SMS: written unpaced
+	} {
+		p := &pending{ov: &overlay{txBuf: make([]byte, c.txBytes)}}
+		require.Equal(t, c.want, s.paced(p), "%d bytes of transactions", c.txBytes)
+	}
 }

@@ -318,6 +318,10 @@ func (s *Store) commitGroup(g *group) {
 	}
 	s.finished(g, dur)
 	_ = g.batch.Close()
+	select {
+	case s.groupDone <- struct{}{}:
+	default:
+	}
 }
 
 // syncLoop fsyncs the WAL every BatchSyncInterval in batch mode.

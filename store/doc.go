@@ -138,7 +138,10 @@
 // an overlay (usage summed per line, transactions per tenant) that Usage and
 // Transactions add to what Pebble holds. A checkpoint writes images in
 // batches of 256 KiB (a group behind one big batch in the WAL would wait for
-// all of it), usage only in its last batch with the range deletion, and drops
+// all of it); one small enough to finish within half an interval so is
+// paced instead: batches of 32 KiB, each followed by a wait for the next
+// group commit (at most 2 ms), so that no group's fsync carries more than
+// one. It writes usage only in its last batch with the range deletion, and drops
 // the overlay under a lock queries also take: a query counts each usage delta
 // exactly once and lists each transaction once
 // (TestUsageExactDuringCheckpoints, TestTransactionsExactDuringCheckpoints).

@@ -60,6 +60,7 @@ var (
 	descEffects    = prometheus.NewDesc("salio_store_effects_total", "Effects made durable.", nil, nil)
 	descCkpts      = prometheus.NewDesc("salio_store_checkpoints_total", "Checkpoints: deferred wallet, session and usage records written to their keys.", nil, nil)
 	descCkptRecs   = prometheus.NewDesc("salio_store_checkpoint_records_total", "Records written by checkpoints (after folding each key's images).", nil, nil)
+	descCkptPaced  = prometheus.NewDesc("salio_store_checkpoint_paced_batches_total", "Checkpoint batches written one per group commit, so that no fsync carries more than one (checkpoints too big to pace in half an interval are not).", nil, nil)
 	descCkptSecs   = prometheus.NewDesc("salio_store_checkpoint_last_seconds", "How long the last checkpoint took to write.", nil, nil)
 	descPending    = prometheus.NewDesc("salio_store_pending_bytes", "Deferred records waiting for the next checkpoint (what a crash would replay).", nil, nil)
 
@@ -78,7 +79,7 @@ type statsCollector struct{ s *Store }
 
 func (c *statsCollector) Describe(ch chan<- *prometheus.Desc) {
 	for _, d := range []*prometheus.Desc{descQueueDepth, descFailures, descFailed, descLogHead, descCommits, descEffects,
-		descCkpts, descCkptRecs, descCkptSecs, descPending,
+		descCkpts, descCkptRecs, descCkptPaced, descCkptSecs, descPending,
 		descL0Sublevels, descL0Files, descTableBytes, descFlushed, descCompacted, descDebt, descActive, descWAL} {
 		ch <- d
 	}
@@ -102,6 +103,7 @@ func (c *statsCollector) Collect(ch chan<- prometheus.Metric) {
 	ch <- prometheus.MustNewConstMetric(descEffects, prometheus.CounterValue, float64(st.Effects))
 	ch <- prometheus.MustNewConstMetric(descCkpts, prometheus.CounterValue, float64(st.Checkpoints))
 	ch <- prometheus.MustNewConstMetric(descCkptRecs, prometheus.CounterValue, float64(st.CheckpointRecords))
+	ch <- prometheus.MustNewConstMetric(descCkptPaced, prometheus.CounterValue, float64(st.PacedBatches))
 	ch <- prometheus.MustNewConstMetric(descCkptSecs, prometheus.GaugeValue, st.LastCheckpoint.Seconds())
 	ch <- prometheus.MustNewConstMetric(descPending, prometheus.GaugeValue, float64(st.PendingBytes))
 	c.collectLSM(ch)

@@ -55,9 +55,10 @@ type Store struct {
 	ckptIdle      chan struct{} // holds a token while no checkpoint runs
 	spareFromCkpt chan group    // a finished checkpoint's buffers, for reuse
 	ckptDone      chan struct{}
-	ckptMu        sync.RWMutex // held by a checkpoint's commit; by Usage to read
-	ovMu          sync.Mutex   // guards ovNew, ovOld
-	ovNew, ovOld  *overlay     // pending usage and transactions: not yet / being checkpointed
+	groupDone     chan struct{} // a token after each group commit: paces a checkpoint's chunks
+	ckptMu        sync.RWMutex  // held by a checkpoint's commit; by Usage to read
+	ovMu          sync.Mutex    // guards ovNew, ovOld
+	ovNew, ovOld  *overlay      // pending usage and transactions: not yet / being checkpointed
 
 	// dbMu makes Close wait for readers and direct writes; closed flags it.
 	dbMu   sync.RWMutex
@@ -78,6 +79,7 @@ type counters struct {
 	lastCommitNs                      atomic.Int64
 	syncedCommits                     atomic.Uint64 // batch mode: commits covered by the last WAL sync
 	checkpoints, checkpointRecords    atomic.Uint64
+	pacedBatches                      atomic.Uint64
 	lastCheckpointNs, pendingBytes    atomic.Int64
 }
 
@@ -98,6 +100,7 @@ type Stats struct {
 
 	Checkpoints       uint64        // checkpoints written
 	CheckpointRecords uint64        // batch operations written by checkpoints
+	PacedBatches      uint64        // checkpoint batches written one per group commit
 	LastCheckpoint    time.Duration // how long the last checkpoint's commit took
 	PendingBytes      int64         // deferred records waiting for a checkpoint
 }
@@ -139,6 +142,7 @@ func newStore(db *pebble.DB, opts Options) *Store {
 		ckptIdle:      make(chan struct{}, 1),
 		spareFromCkpt: make(chan group, 1),
 		ckptDone:      make(chan struct{}),
+		groupDone:     make(chan struct{}, 1),
 		ovNew:         newOverlay(),
 		lastCkpt:      time.Now(),
 	}
@@ -308,6 +312,7 @@ func (s *Store) Stats() Stats {
 
 		Checkpoints:       s.stats.checkpoints.Load(),
 		CheckpointRecords: s.stats.checkpointRecords.Load(),
+		PacedBatches:      s.stats.pacedBatches.Load(),
 		LastCheckpoint:    time.Duration(s.stats.lastCheckpointNs.Load()),
 		PendingBytes:      s.stats.pendingBytes.Load(),
 	}
