@@ -2,6 +2,7 @@ package store
 
 import (
 	"fmt"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -197,7 +198,8 @@ func TestLogKeysHoldGroups(t *testing.T) {
 func TestTransactionsExactDuringCheckpoints(t *testing.T) {
 	t.Run("frequent", func(t *testing.T) { transactionsExactDuringCheckpoints(t, frequentCheckpoints(), false) })
 	// Checkpoints of a few 32 KiB batches each, every 200 ms: paced, one batch
-	// per group commit.
+	// per group commit. Transactions of ~1 KB fill a batch in ~33 effects,
+	// however slowly the machine runs them.
 	paced := testOptions()
 	paced.CheckpointInterval = 200 * time.Millisecond
 	t.Run("paced", func(t *testing.T) { transactionsExactDuringCheckpoints(t, paced, true) })
@@ -210,8 +212,13 @@ func transactionsExactDuringCheckpoints(t *testing.T, opts Options, wantPaced bo
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
-		for seq := uint64(1); seq <= n; seq++ {
-			if err := s.Submit(chargeEffect("acme", seq, 202610)).Wait(); err != nil {
+		// Past n only while no checkpoint was paced yet (a slow machine).
+		for seq := uint64(1); seq <= n || (wantPaced && s.Stats().PacedBatches == 0 && seq <= 20*n); seq++ {
+			e := chargeEffect("acme", seq, 202610)
+			if wantPaced {
+				e.Transaction.Description = strings.Repeat("d", 1000)
+			}
+			if err := s.Submit(e).Wait(); err != nil {
 				t.Error(err)
 				return
 			}
