@@ -183,9 +183,9 @@ func (s *Store) paced(p *pending) bool {
 // by tenant in seq order, so they come sorted), in batches of
 // checkpointChunkBytes (pacedChunkBytes, spaced out, when paced); then a
 // last batch with each usage line's summed delta, the range deletion of the
-// redo records up to p.upTo and p.upTo as keyCheckpoint. Images and transactions may land before a crash takes the
-// last batch back: replaying the redo records then writes the same or newer
-// ones. Usage deltas are not idempotent, so they are only in the batch that
+// redo records up to p.upTo and p.upTo as keyCheckpoint. Images and
+// transactions may land before a crash takes the last batch back: replaying
+// the redo records then writes the same or newer ones. Usage deltas are not idempotent, so they are only in the batch that
 // deletes their redo records. The last batch's commit also drops p's overlay
 // under ckptMu, so a query sees p's usage either in the overlay or in Pebble.
 func (s *Store) writeCheckpoint(p *pending, wo *pebble.WriteOptions) error {
