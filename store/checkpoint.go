@@ -185,9 +185,10 @@ func (s *Store) paced(p *pending) bool {
 // last batch with each usage line's summed delta, the range deletion of the
 // redo records up to p.upTo and p.upTo as keyCheckpoint. Images and
 // transactions may land before a crash takes the last batch back: replaying
-// the redo records then writes the same or newer ones. Usage deltas are not idempotent, so they are only in the batch that
-// deletes their redo records. The last batch's commit also drops p's overlay
-// under ckptMu, so a query sees p's usage either in the overlay or in Pebble.
+// the redo records then writes the same or newer ones. Usage deltas are not
+// idempotent, so they are only in the batch that deletes their redo records.
+// The last batch's commit also drops p's overlay under ckptMu, so a query
+// sees p's usage either in the overlay or in Pebble.
 func (s *Store) writeCheckpoint(p *pending, wo *pebble.WriteOptions) error {
 	start := time.Now()
 	images := s.db.NewBatch()
