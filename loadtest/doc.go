@@ -14,7 +14,10 @@
 // --spawn builds and starts `salio serve` on a temp data dir and a free
 // loopback port (with --kafka embedded, an in-process kfake broker too) and
 // stops it at the end. Scenarios: mixed (the --mix of calls, SMS, batches,
-// WhatsApp, AI and top-ups), sms, call-start, call-cycle, batch. The run
+// WhatsApp, AI and top-ups), sms, call-start, call-cycle, batch. Answered
+// calls last a Pareto-distributed time: --call-mean (52.5 s), --call-tail (the
+// shape, 1.4), at most --call-max (4h); --unanswered-pct (10) are stopped
+// with 0 s and --inbound-pct (30) are inbound, with grace at zero. The run
 // ends with a table on stdout (JSON with --out) and an audit of every touched
 // wallet; the exit status is 1 when the audit fails or the error rate
 // exceeds --max-error-rate, 2 when the run could not take place. Besides

@@ -33,6 +33,9 @@ func TestSpawnShort(t *testing.T) {
 	if rep.Audit.Tenants == 0 || rep.Requests == 0 {
 		t.Fatalf("nothing audited: %+v", rep.Audit)
 	}
+	if c := rep.Calls; c == nil || c.MeanSeconds != 52.5 || c.InboundPct != 30 {
+		t.Fatalf("the report's call shape: %+v", c)
+	}
 	if rep.Server.WALBytesPerSec <= 0 {
 		t.Fatalf("the report read no store writes from /metrics: %+v", rep.Server)
 	}
@@ -89,7 +92,9 @@ func buildSalio(t *testing.T) string {
 }
 
 func TestFlagsRejectBadInput(t *testing.T) {
-	for _, args := range [][]string{{"--initial-balance", "abc"}, {"--no-such-flag"}, {"--topup-amount", "-1"}} {
+	for _, args := range [][]string{{"--initial-balance", "abc"}, {"--no-such-flag"}, {"--topup-amount", "-1"},
+		{"--key", "k", "--call-tail", "1"}, {"--key", "k", "--call-mean", "60s", "--call-max", "5s"},
+		{"--key", "k", "--inbound-pct", "120"}} {
 		if code := run(args); code != 2 {
 			t.Errorf("run(%q) = %d, want 2", args, code)
 		}

@@ -32,6 +32,7 @@ type Config struct {
 	BatchSize   int
 	Interim     int // seconds of simulated time between session updates
 	CallsPerWkr int // open calls each worker keeps in flight
+	Calls       CallShape
 
 	LowFundedPct   float64 // % of tenants created low-funded
 	InitialBalance int64   // micros, funded tenants (0: 100.00 in mixed, 100,000.00 otherwise)
@@ -62,6 +63,7 @@ func Defaults() Config {
 		BatchSize:    100,
 		Interim:      60,
 		CallsPerWkr:  8,
+		Calls:        DefaultCallShape(),
 		LowFundedPct: 5,
 		LowBalance:   50_000, // 0.05: a couple of SMS, then 402 and grace
 		TopUpAmount:  20 * microsPerUnit,
@@ -198,6 +200,7 @@ func (c *Config) fillDefaults() {
 	if c.CallsPerWkr <= 0 {
 		c.CallsPerWkr = d.CallsPerWkr
 	}
+	c.Calls.fillDefaults()
 	if c.InitialBalance <= 0 {
 		// Only the mixed scenario tops up during the run: a single-kind
 		// benchmark funds its wallets for the whole run up front, or its hot

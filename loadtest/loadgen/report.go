@@ -13,15 +13,16 @@ import (
 
 // Report is the outcome of a run; --out writes it as JSON.
 type Report struct {
-	Target      string    `json:"target"`
-	Scenario    string    `json:"scenario"`
-	Mix         string    `json:"mix,omitempty"`
-	StartedAt   time.Time `json:"started_at"`
-	Seconds     float64   `json:"seconds"` // the timed load phase
-	Concurrency int       `json:"concurrency"`
-	RatePerSec  float64   `json:"rate_per_s,omitempty"` // open loop
-	Tenants     int       `json:"tenants"`
-	ZipfS       float64   `json:"zipf_s"`
+	Target      string      `json:"target"`
+	Scenario    string      `json:"scenario"`
+	Mix         string      `json:"mix,omitempty"`
+	StartedAt   time.Time   `json:"started_at"`
+	Seconds     float64     `json:"seconds"` // the timed load phase
+	Concurrency int         `json:"concurrency"`
+	RatePerSec  float64     `json:"rate_per_s,omitempty"` // open loop
+	Tenants     int         `json:"tenants"`
+	ZipfS       float64     `json:"zipf_s"`
+	Calls       *CallReport `json:"calls,omitempty"` // runs with calls: their shape
 
 	Requests   uint64       `json:"requests"`
 	RPS        float64      `json:"requests_per_s"`
@@ -148,6 +149,10 @@ func (r *Report) writeHeader(w io.Writer) {
 		fmt.Fprintf(w, "closed loop on %d connections, ", r.Concurrency)
 	}
 	fmt.Fprintf(w, "%.1f s\n", r.Seconds)
+	if c := r.Calls; c != nil {
+		fmt.Fprintf(w, "calls: %.1f s mean when answered (Pareto α %.2f, at most %.0f s), %.0f%% unanswered, %.0f%% inbound\n",
+			c.MeanSeconds, c.Tail, c.MaxSeconds, c.UnansweredPct, c.InboundPct)
+	}
 	if r.Setup.Tenants > 0 {
 		fmt.Fprintf(w, "setup: %d tenants (%d low-funded) in %.1f s, %d failed, switch key: %v\n",
 			r.Setup.Tenants, r.Setup.LowFunded, r.Setup.Seconds, r.Setup.Failed, r.Setup.SwitchKey)

@@ -28,6 +28,9 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	if cfg.ZipfS <= 1 {
 		return nil, fmt.Errorf("--zipf-s must be > 1 (math/rand/v2 Zipf), got %v", cfg.ZipfS)
 	}
+	if err := cfg.Calls.validate(); err != nil {
+		return nil, err
+	}
 	mixStr, err := scenarioMix(cfg.Scenario, cfg.Mix)
 	if err != nil {
 		return nil, err
@@ -73,6 +76,9 @@ func runAgainst(ctx context.Context, cfg Config, mix []mixEntry, srv *Server) (*
 	if cfg.Scenario == "mixed" {
 		rep.Mix = cfg.Mix
 	}
+	if mixHasCalls(mix) {
+		rep.Calls = newCallReport(cfg.Calls)
+	}
 	if err := setupPhase(rs, rep); err != nil {
 		return rep, err
 	}
@@ -105,7 +111,7 @@ func newRunState(cfg Config, mix []mixEntry) (*runState, error) {
 	rs := &runState{cfg: cfg, runID: runID, stats: newStats(), mix: mix,
 		ts:    newTenantSet(runID, cfg.Tenants, cfg.LowFundedPct),
 		dests: destinations(rand.New(rand.NewPCG(cfg.Seed, 0)), 4096),
-		texts: smsPool(), hc: hc, host: host, adminAuth: bearer(cfg.AdminKey)}
+		calls: newCallDraw(cfg.Calls), texts: smsPool(), hc: hc, host: host, adminAuth: bearer(cfg.AdminKey)}
 	rs.trafficAuth = rs.adminAuth
 	return rs, nil
 }

@@ -314,28 +314,6 @@ func TestTenantSet(t *testing.T) {
 	}
 }
 
-func TestCallDurationsAreHeavyTailed(t *testing.T) {
-	r := rand.New(rand.NewPCG(5, 5))
-	var sum, over600 int64
-	const n = 100_000
-	for range n {
-		d := callDurationSeconds(r)
-		if d < 15 || d > 4*3600 {
-			t.Fatalf("duration %d", d)
-		}
-		sum += d
-		if d > 600 {
-			over600++
-		}
-	}
-	if mean := sum / n; mean < 35 || mean > 70 {
-		t.Errorf("mean %d s", mean)
-	}
-	if over600 == 0 {
-		t.Error("no long calls")
-	}
-}
-
 func TestMetricsParse(t *testing.T) {
 	m := parseMetrics([]byte(`# HELP process_cpu_seconds_total x
 # TYPE process_cpu_seconds_total counter

@@ -1,7 +1,6 @@
 package loadgen
 
 import (
-	"math"
 	"math/rand/v2"
 	"strconv"
 	"time"
@@ -18,6 +17,7 @@ type runState struct {
 	mix         []mixEntry
 	texts       []smsText
 	dests       [][]byte
+	calls       callDraw
 	trafficAuth []byte // the switch key: sessions and events, as a gateway would
 	adminAuth   []byte // top-ups, setup and audit
 	hc          *fasthttp.HostClient
@@ -317,13 +317,6 @@ func (w *worker) callStep(k opKind, start time.Time) {
 	}
 }
 
-// callDurationSeconds draws a heavy-tailed call length: Pareto with a 15 s
-// minimum and shape 1.4 (mean ≈ 52 s, a few calls last an hour), whole seconds.
-func callDurationSeconds(r *rand.Rand) int64 {
-	d := 15 / math.Pow(1-r.Float64(), 1/1.4)
-	return int64(math.Ceil(min(d, 4*3600)))
-}
-
 func (w *worker) startCall(k opKind, start time.Time) {
 	var c *call
 	if n := len(w.free); n > 0 {
@@ -334,10 +327,8 @@ func (w *worker) startCall(k opKind, start time.Time) {
 	ti := w.pickTenant()
 	*c = call{id: w.appendUID(c.id[:0], 'c'), tenant: ti, updatesLeft: -1}
 	c.id = append(c.id, "@lt.salio.test"...) // a SIP Call-ID, as switches send
-	inbound := w.rng.IntN(10) < 3
-	if w.rng.IntN(10) != 0 { // ~10% are never answered: stop with 0
-		c.remaining = callDurationSeconds(w.rng)
-	}
+	inbound := w.rs.calls.isInbound(w.rng)
+	c.remaining = w.rs.calls.seconds(w.rng) // 0: never answered, stopped with 0
 	switch k {
 	case opCallCycle:
 		c.updatesLeft, c.stopUsed = 2, 1+w.rng.Int64N(int64(w.rs.cfg.Interim))
