@@ -66,7 +66,10 @@ func (c *conn) do(method string, path, body, auth []byte) (status int, resp []by
 	if body != nil {
 		c.req.SetBodyRaw(body)
 	} else {
+		// ResetBody keeps the header's Content-Length of the last POST,
+		// which a GET would then announce, and the server wait for.
 		c.req.ResetBody()
+		c.req.Header.SetContentLength(0)
 	}
 	for attempt := 0; ; attempt++ {
 		err = c.hc.Do(c.req, c.resp)
