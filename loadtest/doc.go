@@ -17,7 +17,11 @@
 // WhatsApp, AI and top-ups), sms, call-start, call-cycle, batch. Answered
 // calls last a Pareto-distributed time: --call-mean (52.5 s), --call-tail (the
 // shape, 1.4), at most --call-max (4h); --unanswered-pct (10) are stopped
-// with 0 s and --inbound-pct (30) are inbound, with grace at zero. The run
+// with 0 s and --inbound-pct (30) are inbound, with grace at zero. When the
+// mix has top-ups, --auto-recharge-pct (20) of the funded tenants turn
+// auto-recharge on, and the load test plays the payment integration: it pays
+// each pending recharge with the engine's reference, and traffic top-ups
+// fund those tenants only once their day's 10 recharges are spent. The run
 // ends with a table on stdout (JSON with --out) and an audit of every touched
 // wallet; the exit status is 1 when the audit fails or the error rate
 // exceeds --max-error-rate, 2 when the run could not take place. Besides

@@ -21,12 +21,66 @@ func main() {
 
 // run parses flags, runs the test and returns the exit status.
 func run(args []string) int {
-	d := loadgen.Defaults()
-	cfg := d
+	cfg := loadgen.Defaults()
 	fs := flag.NewFlagSet("loadtest", flag.ContinueOnError)
+	f := defineFlags(fs, &cfg)
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	if err := f.amounts(&cfg); err != nil {
+		fmt.Fprintf(os.Stderr, "loadtest: %v\n", err)
+		return 2
+	}
+	if key, err := adminKey(cfg.AdminKey, *f.keyFile); err != nil {
+		fmt.Fprintf(os.Stderr, "loadtest: %v\n", err)
+		return 2
+	} else if !cfg.Spawn {
+		cfg.AdminKey = key
+	}
+	cfg.Progress = !*f.quiet && loadgen.IsTerminal(os.Stderr)
+	cfg.Logf = func(format string, args ...any) { fmt.Fprintf(os.Stderr, "loadtest: "+format+"\n", args...) }
+
+	if *f.cpuProfile != "" {
+		pf, err := os.Create(*f.cpuProfile)
+		if err != nil {
+			fmt.Fprintf(os.Stderr, "loadtest: %v\n", err)
+			return 2
+		}
+		defer pf.Close()
+		if err := pprof.StartCPUProfile(pf); err != nil {
+			fmt.Fprintf(os.Stderr, "loadtest: %v\n", err)
+			return 2
+		}
+		defer pprof.StopCPUProfile()
+	}
+	ctx, cancel := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer cancel()
+	if *f.sloP99 > 0 {
+		return search(ctx, cfg, *f.sloP99, *f.out)
+	}
+	rep, err := loadgen.Run(ctx, cfg)
+	var o outcome
+	if rep != nil {
+		o = rep
+	}
+	return finish(o, err, *f.out)
+}
+
+// cliFlags are the flags that are not fields of loadgen.Config.
+type cliFlags struct {
+	keyFile, initial, low, topUp, out, cpuProfile *string
+	quiet                                         *bool
+	sloP99                                        *time.Duration
+}
+
+// defineFlags defines every flag on fs, the Config's into cfg (whose values
+// are the defaults).
+func defineFlags(fs *flag.FlagSet, cfg *loadgen.Config) *cliFlags {
+	d := *cfg
+	f := &cliFlags{}
 	fs.StringVar(&cfg.Target, "target", "http://127.0.0.1:8080", "server base URL (ignored with --spawn)")
 	fs.StringVar(&cfg.AdminKey, "key", os.Getenv("SALIO_ADMIN_KEY"), "admin key (default $SALIO_ADMIN_KEY)")
-	keyFile := fs.String("key-file", "", "read the admin key from this file (default without --key: ./salio-data/admin.key if present)")
+	f.keyFile = fs.String("key-file", "", "read the admin key from this file (default without --key: ./salio-data/admin.key if present)")
 	fs.BoolVar(&cfg.Spawn, "spawn", false, "build and start salio serve on a temp data dir and a free port, stop it at the end")
 	fs.StringVar(&cfg.Kafka, "kafka", "", `with --spawn: "embedded" (in-process kfake broker) or a broker list; empty = off`)
 	fs.StringVar(&cfg.Durability, "durability", "", "with --spawn: passed as --durability (sync|batch)")
@@ -48,68 +102,38 @@ func run(args []string) int {
 	fs.Float64Var(&cfg.Calls.UnansweredPct, "unanswered-pct", d.Calls.UnansweredPct, "percent of calls never answered (stopped with 0 s)")
 	fs.Float64Var(&cfg.Calls.InboundPct, "inbound-pct", d.Calls.InboundPct, "percent of calls that are inbound (they run on in grace at zero balance)")
 	fs.Float64Var(&cfg.LowFundedPct, "low-funded-pct", d.LowFundedPct, "percent of tenants nearly empty (they meet 402, grace, 429)")
-	initial := fs.String("initial-balance", "", "opening top-up of funded tenants (default 100.00 in mixed, 100000.00 in the single-kind scenarios, which top up nothing)")
-	low := fs.String("low-balance", "0.05", "opening top-up of low-funded tenants")
-	topUp := fs.String("topup-amount", "20.00", "least amount of a traffic top-up (more for hot wallets)")
+	fs.Float64Var(&cfg.AutoRechargePct, "auto-recharge-pct", d.AutoRechargePct, "with top-ups in the mix: percent of funded tenants with auto-recharge, which the generator pays as a payment integration would")
+	f.initial = fs.String("initial-balance", "", "opening top-up of funded tenants (default 100.00 in mixed, 100000.00 in the single-kind scenarios, which top up nothing)")
+	f.low = fs.String("low-balance", "0.05", "opening top-up of low-funded tenants")
+	f.topUp = fs.String("topup-amount", "20.00", "least amount of a traffic top-up (more for hot wallets)")
 	fs.BoolVar(&cfg.Audit, "audit", true, "audit every touched wallet at the end")
 	fs.IntVar(&cfg.AuditMaxTenants, "audit-max-tenants", 0, "audit at most this many (the hottest) touched tenants; 0 = all")
 	fs.Float64Var(&cfg.MaxErrorRate, "max-error-rate", d.MaxErrorRate, "fail above this fraction of errors (402/429 excluded)")
 	fs.Uint64Var(&cfg.Seed, "seed", 0, "random seed (0 = random)")
-	out := fs.String("out", "", "write the report as JSON to this file")
-	quiet := fs.Bool("quiet", false, "no progress line even on a terminal")
+	f.out = fs.String("out", "", "write the report as JSON to this file")
+	f.quiet = fs.Bool("quiet", false, "no progress line even on a terminal")
 	fs.BoolVar(&cfg.NoSetup, "no-setup", false, "skip key and tenant setup and the audit (for a no-op server)")
-	cpuProfile := fs.String("cpuprofile", "", "write the generator's CPU profile to this file")
-	sloP99 := fs.Duration("slo-p99", 0, "capacity search: the highest open-loop rate whose worst p99 stays within this bound (each step runs --duration, from --rate or 1000/s, doubling then bisecting)")
-	if err := fs.Parse(args); err != nil {
-		return 2
-	}
+	f.cpuProfile = fs.String("cpuprofile", "", "write the generator's CPU profile to this file")
+	f.sloP99 = fs.Duration("slo-p99", 0, "capacity search: the highest open-loop rate whose worst p99 stays within this bound (each step runs --duration, from --rate or 1000/s, doubling then bisecting)")
+	return f
+}
+
+// amounts parses the decimal amount flags into cfg.
+func (f *cliFlags) amounts(cfg *loadgen.Config) error {
 	for _, a := range []struct {
 		s   string
 		dst *int64
-	}{{*initial, &cfg.InitialBalance}, {*low, &cfg.LowBalance}, {*topUp, &cfg.TopUpAmount}} {
+	}{{*f.initial, &cfg.InitialBalance}, {*f.low, &cfg.LowBalance}, {*f.topUp, &cfg.TopUpAmount}} {
 		if a.s == "" {
 			continue
 		}
 		v, err := loadgen.ParseAmount(a.s)
 		if err != nil || v <= 0 {
-			fmt.Fprintf(os.Stderr, "loadtest: bad amount %q\n", a.s)
-			return 2
+			return fmt.Errorf("bad amount %q", a.s)
 		}
 		*a.dst = v
 	}
-	if key, err := adminKey(cfg.AdminKey, *keyFile); err != nil {
-		fmt.Fprintf(os.Stderr, "loadtest: %v\n", err)
-		return 2
-	} else if !cfg.Spawn {
-		cfg.AdminKey = key
-	}
-	cfg.Progress = !*quiet && loadgen.IsTerminal(os.Stderr)
-	cfg.Logf = func(format string, args ...any) { fmt.Fprintf(os.Stderr, "loadtest: "+format+"\n", args...) }
-
-	if *cpuProfile != "" {
-		f, err := os.Create(*cpuProfile)
-		if err != nil {
-			fmt.Fprintf(os.Stderr, "loadtest: %v\n", err)
-			return 2
-		}
-		defer f.Close()
-		if err := pprof.StartCPUProfile(f); err != nil {
-			fmt.Fprintf(os.Stderr, "loadtest: %v\n", err)
-			return 2
-		}
-		defer pprof.StopCPUProfile()
-	}
-	ctx, cancel := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer cancel()
-	if *sloP99 > 0 {
-		return search(ctx, cfg, *sloP99, *out)
-	}
-	rep, err := loadgen.Run(ctx, cfg)
-	var o outcome
-	if rep != nil {
-		o = rep
-	}
-	return finish(o, err, *out)
+	return nil
 }
 
 // search runs a capacity search (--slo-p99).

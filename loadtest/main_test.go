@@ -19,17 +19,7 @@ func TestSpawnShort(t *testing.T) {
 	cfg.Spawn, cfg.SalioBin = true, bin
 	cfg.Duration, cfg.Concurrency, cfg.Tenants = 3*time.Second, 16, 300
 	cfg.BatchSize = 20
-	cfg.Logf = t.Logf
-	rep, err := loadgen.Run(context.Background(), cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if testing.Verbose() {
-		rep.WriteTable(os.Stdout)
-	}
-	if !rep.OK() {
-		t.Fatalf("failures: %v\naudit problems: %v\nerrors: %+v", rep.Failures, rep.Audit.Problems, rep.ErrorsBy)
-	}
+	rep := runPassing(t, cfg)
 	if rep.Audit.Tenants == 0 || rep.Requests == 0 {
 		t.Fatalf("nothing audited: %+v", rep.Audit)
 	}
@@ -45,6 +35,43 @@ func TestSpawnShort(t *testing.T) {
 	if m := rep.Machine; runtime.GOOS == "linux" && (!m.OK || m.BusyPct <= 0 || m.BusyPct > 100) {
 		t.Fatalf("the machine's CPU over the load phase: %+v", m)
 	}
+}
+
+// TestSpawnAutoRecharge funds the tenants so thinly that their auto-recharge
+// fires within seconds: the load test must pay the pending recharges as a
+// payment integration would, and the audit must count them to the cent.
+func TestSpawnAutoRecharge(t *testing.T) {
+	bin := buildSalio(t)
+	cfg := loadgen.Defaults()
+	cfg.Spawn, cfg.SalioBin = true, bin
+	cfg.Duration, cfg.Concurrency, cfg.Tenants = 3*time.Second, 8, 20
+	cfg.InitialBalance = 2_000_000 // 2.00: recharge 1.00 below 0.50
+	cfg.AutoRechargePct, cfg.LowFundedPct = 50, 0
+	rep := runPassing(t, cfg)
+	if rep.Setup.AutoRecharge != 10 || rep.Setup.AutoRechargeAmount != "1.000000" {
+		t.Fatalf("setup: %+v", rep.Setup)
+	}
+	if rep.Derived.RechargesPaid == 0 {
+		t.Fatalf("no recharge paid; errors %+v", rep.ErrorsBy)
+	}
+}
+
+// runPassing runs cfg and requires the run to pass (a clean audit, errors
+// within bounds).
+func runPassing(t *testing.T, cfg loadgen.Config) *loadgen.Report {
+	t.Helper()
+	cfg.Logf = t.Logf
+	rep, err := loadgen.Run(context.Background(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if testing.Verbose() {
+		rep.WriteTable(os.Stdout)
+	}
+	if !rep.OK() {
+		t.Fatalf("failures: %v\naudit problems: %v\nerrors: %+v", rep.Failures, rep.Audit.Problems, rep.ErrorsBy)
+	}
+	return rep
 }
 
 // TestCapacitySearchShort runs three one-second steps of the capacity

@@ -21,7 +21,8 @@ import (
 //
 // and against the client's own ledger of acknowledged answers: Σ top-ups and
 // Σ charges equal what the server acknowledged (≥ when an outcome was
-// unknown), and no reference appears twice (no double credit or debit).
+// unknown), and no reference appears twice (no double credit or debit). A
+// wallet whose day's 10 auto-recharges the generator paid has none pending.
 
 // graceOverdraftMicros is the default grace_overdraft_limit; setup leaves it.
 const graceOverdraftMicros = 5 * microsPerUnit
@@ -34,6 +35,9 @@ type walletDoc struct {
 	LifetimeSpend string `json:"lifetime_spend"`
 	Status        string `json:"status"`
 	OpenSessions  int64  `json:"open_sessions"`
+	AutoRecharge  struct {
+		PendingReference *string `json:"pending_reference"`
+	} `json:"auto_recharge"`
 }
 
 // txDoc is one item of GET /v1/tenants/{t}/transactions.
@@ -55,6 +59,7 @@ type clientLedger struct {
 	TopUpMicros   int64
 	ChargedMicros int64
 	Uncertain     bool
+	RechargesPaid int32 // auto-recharges the generator paid
 }
 
 // tenantAudit is the arithmetic of one tenant: pure, so tests feed it canned
@@ -63,7 +68,17 @@ func tenantAudit(w walletDoc, txs []txDoc, cl clientLedger, overdraftMicros int6
 	var p auditProblems
 	topUps, charges := p.history(txs)
 	p.wallet(w, topUps, charges, cl, overdraftMicros)
+	p.rechargeCap(w, cl)
 	return p
+}
+
+// rechargeCap checks SPEC §4's cap from outside: once the generator has paid
+// a day's recharges (a run is shorter than a day), the engine must request
+// no more, so no recharge may be pending.
+func (p *auditProblems) rechargeCap(w walletDoc, cl clientLedger) {
+	if ref := w.AutoRecharge.PendingReference; cl.RechargesPaid >= rechargesPerDay && ref != nil {
+		p.bad("recharge %s pending after %d paid within a day (at most %d)", *ref, cl.RechargesPaid, rechargesPerDay)
+	}
 }
 
 // auditProblems collects the rules one tenant breaks.
@@ -227,7 +242,7 @@ func runAudit(rs *runState) AuditResult {
 				ti := todo[k]
 				a := &rs.ts.acct[ti]
 				cl := clientLedger{TopUpMicros: a.topUpMicros.Load(), ChargedMicros: a.chargedMicros.Load(),
-					Uncertain: a.flags.Load()&flagUncertain != 0}
+					Uncertain: a.flags.Load()&flagUncertain != 0, RechargesPaid: a.recharges.Load()}
 				ntx, w, probs := auditOne(c, rs, rs.ts.id(ti), cl)
 				mu.Lock()
 				res.Transactions += int64(ntx)

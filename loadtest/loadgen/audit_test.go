@@ -57,6 +57,18 @@ func TestAuditCatchesEachBrokenRule(t *testing.T) {
 		{"overdraft", walletDoc{Balance: "-5.010000", Reserved: "0", Available: "-5.010000", LifetimeSpend: "5.010000"},
 			[]txDoc{{ID: "a", Type: "charge", Amount: "-5.010000", Reference: "c"}}, clientLedger{ChargedMicros: 5_010_000}, "below −grace_overdraft_limit"},
 	}
+	pending := good
+	ref := "re-11th"
+	pending.AutoRecharge.PendingReference = &ref
+	capped := cl
+	capped.RechargesPaid = rechargesPerDay
+	cases = append(cases, struct {
+		name string
+		w    walletDoc
+		txs  []txDoc
+		cl   clientLedger
+		want string
+	}{"recharge cap", pending, nil, capped, "recharge re-11th pending after 10 paid"})
 	for _, c := range cases {
 		txs := c.txs
 		if txs == nil {

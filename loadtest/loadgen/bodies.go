@@ -132,6 +132,17 @@ func appendTopUp(dst []byte, amountMicros int64, method string, reference []byte
 	return append(dst, '}')
 }
 
+// appendAutoRecharge writes tenant i's auto-recharge setting.
+func appendAutoRecharge(dst []byte, p *rechargePlan, i int) []byte {
+	dst = append(dst, `{"enabled":true,"threshold":"`...)
+	dst = appendMicros(dst, p.thresholdMicros)
+	dst = append(dst, `","amount":"`...)
+	dst = appendMicros(dst, p.amountMicros)
+	dst = append(dst, `","method":"`...)
+	dst = append(dst, p.method(i)...)
+	return append(dst, `"}`...)
+}
+
 // appendTenant writes a tenant on tariff "standard"; maxSessions > 0 caps its
 // concurrent sessions (low-funded tenants meet 429 too).
 func appendTenant(dst, tenant []byte, maxSessions int) []byte {

@@ -105,10 +105,5 @@ func newCallReport(s CallShape) *CallReport {
 
 // mixHasCalls reports whether a mix draws any kind of call.
 func mixHasCalls(mix []mixEntry) bool {
-	for _, e := range mix {
-		if e.kind == opCall || e.kind == opCallStart || e.kind == opCallCycle {
-			return true
-		}
-	}
-	return false
+	return mixHas(mix, opCall) || mixHas(mix, opCallStart) || mixHas(mix, opCallCycle)
 }

@@ -38,6 +38,9 @@ type Config struct {
 	InitialBalance int64   // micros, funded tenants (0: 100.00 in mixed, 100,000.00 otherwise)
 	LowBalance     int64   // micros, low-funded tenants
 	TopUpAmount    int64   // micros, the least a traffic top-up credits
+	// AutoRechargePct is the percent of funded tenants with auto-recharge on
+	// when the mix has top-ups (see recharge.go); 0 = none.
+	AutoRechargePct float64
 
 	Audit           bool
 	AuditMaxTenants int // 0 = every tenant touched
@@ -54,21 +57,22 @@ type Config struct {
 // Defaults returns the flags' defaults.
 func Defaults() Config {
 	return Config{
-		Duration:     60 * time.Second,
-		Concurrency:  64,
-		Scenario:     "mixed",
-		Mix:          "call=40,sms=40,batch=5,whatsapp=5,ai=5,topup=5",
-		Tenants:      1000,
-		ZipfS:        1.1,
-		BatchSize:    100,
-		Interim:      60,
-		CallsPerWkr:  8,
-		Calls:        DefaultCallShape(),
-		LowFundedPct: 5,
-		LowBalance:   50_000, // 0.05: a couple of SMS, then 402 and grace
-		TopUpAmount:  20 * microsPerUnit,
-		Audit:        true,
-		MaxErrorRate: 0.01,
+		Duration:        60 * time.Second,
+		Concurrency:     64,
+		Scenario:        "mixed",
+		Mix:             "call=40,sms=40,batch=5,whatsapp=5,ai=5,topup=5",
+		Tenants:         1000,
+		ZipfS:           1.1,
+		BatchSize:       100,
+		Interim:         60,
+		CallsPerWkr:     8,
+		Calls:           DefaultCallShape(),
+		LowFundedPct:    5,
+		AutoRechargePct: 20,
+		LowBalance:      50_000, // 0.05: a couple of SMS, then 402 and grace
+		TopUpAmount:     20 * microsPerUnit,
+		Audit:           true,
+		MaxErrorRate:    0.01,
 	}
 }
 

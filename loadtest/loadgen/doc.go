@@ -4,8 +4,10 @@
 // It creates tenants on tariff "standard" and funds them, then drives a mix
 // of calls (start, interim updates, stop, with time compressed: usage is
 // reported at once, never slept), SMS (single and batched), WhatsApp, AI and
-// top-ups, choosing tenants by Zipf so that hot wallets are contended, in a
-// closed loop on keep-alive connections or an open loop at a fixed rate. It
+// top-ups, and pays the auto-recharges the engine requests as a payment
+// integration would (recharge.go). It chooses tenants by Zipf so that hot
+// wallets are contended, and runs in a closed loop on keep-alive connections
+// or an open loop at a fixed rate. It
 // measures latency per request type in log-linear histograms, reads the
 // server's CPU, RSS and backlog from /metrics, and finally audits every
 // touched wallet through the API against SPEC §9's money invariant and the

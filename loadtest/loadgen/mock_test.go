@@ -274,6 +274,7 @@ func mockConfig(target string) Config {
 	cfg.Target, cfg.AdminKey = target, "admin"
 	cfg.Duration, cfg.Concurrency, cfg.Tenants = 700*time.Millisecond, 8, 60
 	cfg.BatchSize, cfg.Seed = 10, 42
+	cfg.AutoRechargePct = 0 // the mock has no auto-recharge: TestSpawnAutoRecharge runs it on the real server
 	return cfg
 }
 

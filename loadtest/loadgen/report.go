@@ -73,6 +73,7 @@ type Derived struct {
 	BatchItemsPerSec float64 `json:"batch_items_per_s"`
 	BatchItemErrors  uint64  `json:"batch_item_errors"`
 	SegmentMismatch  uint64  `json:"segment_mismatches"` // answers whose segments differ from §6
+	RechargesPaid    uint64  `json:"auto_recharges_paid"`
 }
 
 // ServerPhase is the server's cost over the load phase, from /metrics.
@@ -156,6 +157,10 @@ func (r *Report) writeHeader(w io.Writer) {
 	if r.Setup.Tenants > 0 {
 		fmt.Fprintf(w, "setup: %d tenants (%d low-funded) in %.1f s, %d failed, switch key: %v\n",
 			r.Setup.Tenants, r.Setup.LowFunded, r.Setup.Seconds, r.Setup.Failed, r.Setup.SwitchKey)
+		if s := r.Setup; s.AutoRecharge > 0 {
+			fmt.Fprintf(w, "auto-recharge: %d tenants, %s when below %s (the load test pays each request, as a payment integration would)\n",
+				s.AutoRecharge, s.AutoRechargeAmount, s.AutoRechargeThreshold)
+		}
 	}
 }
 
@@ -185,8 +190,8 @@ func (r *Report) writeTypes(w io.Writer) {
 		}
 	}
 	d := r.Derived
-	fmt.Fprintf(w, "\nsessions stopped/s %.0f, SMS segments/s %.0f, batch items/s %.0f, batch item errors %d, segment mismatches %d\n",
-		d.CyclesPerSec, d.SegmentsPerSec, d.BatchItemsPerSec, d.BatchItemErrors, d.SegmentMismatch)
+	fmt.Fprintf(w, "\nsessions stopped/s %.0f, SMS segments/s %.0f, batch items/s %.0f, batch item errors %d, segment mismatches %d, auto-recharges paid %d\n",
+		d.CyclesPerSec, d.SegmentsPerSec, d.BatchItemsPerSec, d.BatchItemErrors, d.SegmentMismatch, d.RechargesPaid)
 }
 
 // writeErrors prints the errors and refusals by request type and code.

@@ -31,6 +31,9 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	if err := cfg.Calls.validate(); err != nil {
 		return nil, err
 	}
+	if !(cfg.AutoRechargePct >= 0 && cfg.AutoRechargePct <= 100) {
+		return nil, fmt.Errorf("--auto-recharge-pct must be in [0, 100], got %v", cfg.AutoRechargePct)
+	}
 	mixStr, err := scenarioMix(cfg.Scenario, cfg.Mix)
 	if err != nil {
 		return nil, err
@@ -112,6 +115,7 @@ func newRunState(cfg Config, mix []mixEntry) (*runState, error) {
 		ts:    newTenantSet(runID, cfg.Tenants, cfg.LowFundedPct),
 		dests: destinations(rand.New(rand.NewPCG(cfg.Seed, 0)), 4096),
 		calls: newCallDraw(cfg.Calls), texts: smsPool(), hc: hc, host: host, adminAuth: bearer(cfg.AdminKey)}
+	rs.recharge = newRechargePlan(cfg, mix)
 	rs.trafficAuth = rs.adminAuth
 	return rs, nil
 }
@@ -160,7 +164,12 @@ func loadPhase(ctx context.Context, rs *runState, srv *Server, rep *Report, mc *
 	if rs.cfg.OnLoad != nil {
 		rs.cfg.OnLoad()
 	}
+	payCtx, stopPaying := context.WithCancel(ctx)
+	paid := make(chan struct{})
+	go func() { defer close(paid); newPayments(rs).run(payCtx) }()
 	workers, elapsed := runLoad(ctx, rs, srv)
+	stopPaying()
+	<-paid
 	var wg sync.WaitGroup
 	for _, w := range workers {
 		wg.Add(1)
@@ -196,6 +205,7 @@ func finishReport(rs *runState, rep *Report) {
 	st, cfg := rs.stats, rs.cfg
 	addType(rep, st, rtSetupTenant, rep.Setup.Seconds)
 	addType(rep, st, rtSetupTopUp, rep.Setup.Seconds)
+	addType(rep, st, rtSetupRecharge, rep.Setup.Seconds)
 	addType(rep, st, rtAuditWallet, rep.Audit.Seconds)
 	addType(rep, st, rtAuditTx, rep.Audit.Seconds)
 	if rep.ErrorRate > cfg.MaxErrorRate {
@@ -341,5 +351,6 @@ func fillLoad(rep *Report, st *Stats, elapsed time.Duration) {
 	rep.ErrorsBy = st.errorCounts()
 	rep.Retries = st.retries.Load()
 	rep.Derived = Derived{CyclesPerSec: float64(st.cycles.Load()) / secs, SegmentsPerSec: float64(st.segments.Load()) / secs,
-		BatchItemsPerSec: float64(items) / secs, BatchItemErrors: st.itemErrs.Load(), SegmentMismatch: st.segWrong.Load()}
+		BatchItemsPerSec: float64(items) / secs, BatchItemErrors: st.itemErrs.Load(), SegmentMismatch: st.segWrong.Load(),
+		RechargesPaid: st.recharges.Load()}
 }

@@ -10,11 +10,16 @@ import (
 
 // SetupResult describes the setup phase.
 type SetupResult struct {
-	Tenants   int     `json:"tenants"`
-	LowFunded int     `json:"low_funded"`
-	Failed    int64   `json:"failed"`
-	Seconds   float64 `json:"seconds"`
-	SwitchKey bool    `json:"switch_key"` // traffic used a switch-role key (else the admin key)
+	Tenants   int `json:"tenants"`
+	LowFunded int `json:"low_funded"`
+	// AutoRecharge tenants have auto-recharge on, with the threshold and
+	// amount below (decimal strings, as the API takes them).
+	AutoRecharge          int     `json:"auto_recharge"`
+	AutoRechargeThreshold string  `json:"auto_recharge_threshold,omitempty"`
+	AutoRechargeAmount    string  `json:"auto_recharge_amount,omitempty"`
+	Failed                int64   `json:"failed"`
+	Seconds               float64 `json:"seconds"`
+	SwitchKey             bool    `json:"switch_key"` // traffic used a switch-role key (else the admin key)
 }
 
 // createSwitchKey makes a "switch" key, the role gateways and switches use,
@@ -38,9 +43,10 @@ func createSwitchKey(rs *runState) (string, error) {
 	return k.Key, nil
 }
 
-// setupTenants creates every tenant on tariff "standard" and credits its
-// opening balance, with Concurrency parallel connections: a million tenants
-// are two million requests, so setup is as parallel as the load itself.
+// setupTenants creates every tenant on tariff "standard", credits its
+// opening balance and sets its auto-recharge, with Concurrency parallel
+// connections: a million tenants are two million requests, so setup is as
+// parallel as the load itself.
 func setupTenants(rs *runState, progress func(done int)) SetupResult {
 	start := time.Now()
 	ts := rs.ts
@@ -51,59 +57,97 @@ func setupTenants(rs *runState, progress func(done int)) SetupResult {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			c := newConn(rs.hc, rs.host, rs.stats)
-			var body, path, tid, ref []byte
+			sc := &setupConn{rs: rs, c: newConn(rs.hc, rs.host, rs.stats), wn: wn}
 			for {
 				i := int(next.Add(1)) - 1
 				if i >= ts.n {
 					return
 				}
-				low := ts.lowFunded(i)
-				maxSessions := 0
-				if low {
-					maxSessions = 2
-				}
-				tid = ts.appendID(tid[:0], i)
-				body = appendTenant(body[:0], tid, maxSessions)
-				if !setupPost(c, rs, rtSetupTenant, []byte("/v1/tenants"), body) {
+				if !sc.tenant(i) {
 					failed.Add(1)
-					continue
-				}
-				a := &ts.acct[i]
-				a.setFlag(flagCreated)
-				amount := rs.cfg.InitialBalance
-				if low {
-					amount = rs.cfg.LowBalance
-				}
-				path = appendTenantPath(path[:0], tid, "/topups")
-				ref = append(append(ref[:0], "init-"+rs.runID+"-"...), tid...)
-				body = appendTopUp(body[:0], amount, topUpMethods[(i+wn)%len(topUpMethods)], ref)
-				if !setupPost(c, rs, rtSetupTopUp, path, body) {
-					failed.Add(1)
-					a.setFlag(flagUncertain)
-					continue
-				}
-				a.topUpMicros.Add(amount)
-				if d := done.Add(1); d%1000 == 0 && progress != nil {
+				} else if d := done.Add(1); d%1000 == 0 && progress != nil {
 					progress(int(d))
 				}
 			}
 		}()
 	}
 	wg.Wait()
-	for i := range ts.n {
-		if ts.lowFunded(i) {
-			res.LowFunded++
-		}
-	}
 	res.Failed = failed.Load()
 	res.Seconds = time.Since(start).Seconds()
+	res.count(rs)
 	return res
 }
 
+// count fills in how many tenants are low-funded and auto-recharging.
+func (res *SetupResult) count(rs *runState) {
+	for i := range rs.ts.n {
+		if rs.ts.lowFunded(i) {
+			res.LowFunded++
+		}
+		if rs.recharge.has(rs.ts, i) {
+			res.AutoRecharge++
+		}
+	}
+	if res.AutoRecharge > 0 {
+		res.AutoRechargeThreshold = formatMicros(rs.recharge.thresholdMicros)
+		res.AutoRechargeAmount = formatMicros(rs.recharge.amountMicros)
+	}
+}
+
+// setupConn is one setup connection and its buffers.
+type setupConn struct {
+	rs                   *runState
+	c                    *conn
+	wn                   int // its number: spreads the top-up methods
+	body, path, tid, ref []byte
+}
+
+// tenant creates tenant i, credits its opening balance and sets its
+// auto-recharge. It reports false when a step failed.
+func (sc *setupConn) tenant(i int) bool {
+	rs, ts := sc.rs, sc.rs.ts
+	low := ts.lowFunded(i)
+	maxSessions := 0
+	if low {
+		maxSessions = 2
+	}
+	sc.tid = ts.appendID(sc.tid[:0], i)
+	sc.body = appendTenant(sc.body[:0], sc.tid, maxSessions)
+	if !setupPost(sc.c, rs, rtSetupTenant, []byte("/v1/tenants"), sc.body) {
+		return false
+	}
+	a := &ts.acct[i]
+	a.setFlag(flagCreated)
+	amount := rs.cfg.InitialBalance
+	if low {
+		amount = rs.cfg.LowBalance
+	}
+	sc.path = appendTenantPath(sc.path[:0], sc.tid, "/topups")
+	sc.ref = append(append(sc.ref[:0], "init-"+rs.runID+"-"...), sc.tid...)
+	sc.body = appendTopUp(sc.body[:0], amount, topUpMethods[(i+sc.wn)%len(topUpMethods)], sc.ref)
+	if !setupPost(sc.c, rs, rtSetupTopUp, sc.path, sc.body) {
+		a.setFlag(flagUncertain)
+		return false
+	}
+	a.topUpMicros.Add(amount)
+	if rs.recharge.has(ts, i) {
+		sc.path = appendTenantPath(sc.path[:0], sc.tid, "/auto-recharge")
+		sc.body = appendAutoRecharge(sc.body[:0], &rs.recharge, i)
+		if !setupDo(sc.c, rs, rtSetupRecharge, "PUT", sc.path, sc.body) {
+			a.recharges.Store(rechargesPerDay) // funded by hand then, as if its recharges were spent
+			return false
+		}
+	}
+	return true
+}
+
 func setupPost(c *conn, rs *runState, t reqType, path, body []byte) bool {
+	return setupDo(c, rs, t, "POST", path, body)
+}
+
+func setupDo(c *conn, rs *runState, t reqType, method string, path, body []byte) bool {
 	start := time.Now()
-	status, resp, err := c.do("POST", path, body, rs.adminAuth)
+	status, resp, err := c.do(method, path, body, rs.adminAuth)
 	rs.stats.hist[t].Record(time.Since(start))
 	if err != nil {
 		rs.stats.countErr(t, 0, "transport")

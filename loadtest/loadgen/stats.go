@@ -18,17 +18,20 @@ const (
 	rtCallStart
 	rtCallUpdate
 	rtCallStop
-	rtBatchItem // errors of single items inside a 200 batch; no latency of its own
+	rtWalletRead // the payment integration's reads, looking for a pending recharge
+	rtRecharge   // its top-ups paying one
+	rtBatchItem  // errors of single items inside a 200 batch; no latency of its own
 	rtSetupTenant
 	rtSetupTopUp
+	rtSetupRecharge
 	rtAuditWallet
 	rtAuditTx
 	numReqTypes
 )
 
 var reqTypeNames = [numReqTypes]string{"sms", "batch", "whatsapp", "ai", "topup",
-	"call_start", "call_update", "call_stop", "batch_item", "setup_tenant", "setup_topup",
-	"audit_wallet", "audit_transactions"}
+	"call_start", "call_update", "call_stop", "wallet_read", "recharge_topup", "batch_item",
+	"setup_tenant", "setup_topup", "setup_auto_recharge", "audit_wallet", "audit_transactions"}
 
 // isLoad reports whether t is traffic of the measured phase.
 func (t reqType) isLoad() bool { return t < rtSetupTenant }
@@ -43,16 +46,17 @@ type errKey struct {
 // Stats collects what every worker observed. Hot counters are atomic; the
 // error map takes a lock, but only failures touch it.
 type Stats struct {
-	hist     [numReqTypes]Histogram
-	all      Histogram // every load request, for the progress line
-	errs     [numReqTypes]atomic.Uint64
-	refused  [numReqTypes]atomic.Uint64 // 402/429: expected outcomes
-	items    atomic.Uint64              // batch items sent
-	itemErrs atomic.Uint64              // batch items answered with an error other than 402
-	segments atomic.Uint64              // SMS segments charged (single and batch)
-	segWrong atomic.Uint64              // answers whose "segments" differ from §6
-	cycles   atomic.Uint64              // sessions stopped
-	retries  atomic.Uint64              // transport errors retried
+	hist      [numReqTypes]Histogram
+	all       Histogram // every load request, for the progress line
+	errs      [numReqTypes]atomic.Uint64
+	refused   [numReqTypes]atomic.Uint64 // 402/429: expected outcomes
+	items     atomic.Uint64              // batch items sent
+	itemErrs  atomic.Uint64              // batch items answered with an error other than 402
+	segments  atomic.Uint64              // SMS segments charged (single and batch)
+	segWrong  atomic.Uint64              // answers whose "segments" differ from §6
+	cycles    atomic.Uint64              // sessions stopped
+	recharges atomic.Uint64              // pending auto-recharges paid
+	retries   atomic.Uint64              // transport errors retried
 
 	mu     sync.Mutex
 	byCode map[errKey]uint64

@@ -14,6 +14,7 @@ type tenantAcct struct {
 	topUpMicros   atomic.Int64 // Σ acknowledged top-ups
 	chargedMicros atomic.Int64 // Σ acknowledged charges (events, stopped sessions)
 	sinceTopUp    atomic.Int64 // charges since the last traffic top-up: its size
+	recharges     atomic.Int32 // auto-recharges paid
 	flags         atomic.Uint32
 }
 

@@ -18,6 +18,7 @@ type runState struct {
 	texts       []smsText
 	dests       [][]byte
 	calls       callDraw
+	recharge    rechargePlan
 	trafficAuth []byte // the switch key: sessions and events, as a gateway would
 	adminAuth   []byte // top-ups, setup and audit
 	hc          *fasthttp.HostClient
@@ -275,10 +276,13 @@ func (w *worker) ai(start time.Time) {
 // spent since its last top-up, so hot wallets stay funded under any mix.
 func (w *worker) topUp(start time.Time) {
 	ti := w.pickTenant()
-	if w.rs.ts.lowFunded(ti) {
+	for k := 0; k < 8 && !w.rs.manualTopUp(ti); k++ {
 		ti = (ti + 1) % w.rs.ts.n
-		w.rs.ts.acct[ti].setFlag(flagTouched)
 	}
+	if !w.rs.manualTopUp(ti) {
+		return // a tiny run of low-funded and recharging tenants only
+	}
+	w.rs.ts.acct[ti].setFlag(flagTouched)
 	a := &w.rs.ts.acct[ti]
 	amount := max(w.rs.cfg.TopUpAmount, roundUpCents(2*a.sinceTopUp.Load()))
 	amount = min(amount, 500_000*microsPerUnit)
