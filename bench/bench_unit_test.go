@@ -135,6 +135,7 @@ func TestMarkdownHasRatiosAndGoals(t *testing.T) {
 	r.Server["sms"] = &httpSummary{Scenario: "sms", Unit: "SMS debits/s", Throughput: 60_000, RPS: 60_000, P99Ms: 4, AuditOK: true,
 		WALMBps: 30, FlushedMBps: 5, CompactedMBps: 10, ServerCPU: 1.2, GenCPU: 0.6,
 		CommitsPerSec: 2000, EffectsPerCommit: 30, CommitMeanMs: 0.45, MachineBusyPct: 92, MachineWaitPct: 6, MachineStealPct: 2}
+	r.Noop["call-cycle"] = &httpSummary{Scenario: "call-cycle", Unit: "call cycles/s", Throughput: 16_800, RPS: 67_200, P99Ms: 5}
 	r.Server["call-cycle"] = &httpSummary{Scenario: "call-cycle", Unit: "call cycles/s", Throughput: 6_000, RPS: 24_000, P99Ms: 4, WorstP99Ms: 11, AuditOK: true}
 	r.Server["batch"] = &httpSummary{Scenario: "batch", Unit: "SMS segments/s", Throughput: 240_000, RPS: 2_400, P99Ms: 40, AuditOK: true}
 	r.Disk["fsync"] = &commitResult{PerSec: 3_000, Concurrency: 1, P50Ms: 0.25, P99Ms: 1.5, P999Ms: 4, MaxMs: 9, BytesPerOp: 4096}
@@ -152,7 +153,7 @@ func TestMarkdownHasRatiosAndGoals(t *testing.T) {
 		"| sms | server | 20.0 | 10.0 | 30.0 | 40.0 µs | 92% | 6% | 2% | 2000 | 30.0 | 0.45 |",
 		"| engine event debits in-process, 1000 wallets | ≥ 1M/s, 0 allocs | 1.20M/s, 0 allocs | yes |",
 		"| engine event debits in-process, 1.00M wallets | ≥ 1M/s, 0 allocs | 900.0k/s, 1 allocs | **no**: throughput 90% of the goal (100.0k short); 1 allocs per op |",
-		"| memory per idle wallet, 1M wallets | ≤ 500 B | 420 B", "| full call cycles over HTTP | ≥ 17.0k cycles/s, p99 ≤ 5 ms per request | 6000 cycles/s, worst p99 11.00 ms (start, update, stop) | **no**: throughput 35% of the goal (11.0k short); p99 2.2× the bound |"} {
+		"| memory per idle wallet, 1M wallets | ≤ 500 B | 420 B", "| full call cycles over HTTP | ≥ 17.0k cycles/s, p99 ≤ 5 ms per request | 6000 cycles/s, worst p99 11.00 ms (start, update, stop) | **no**: throughput 35% of the goal (11.0k short); the no-op handler itself did 16.8k call cycles/s here, below the goal; p99 2.2× the bound |"} {
 		if !strings.Contains(md, want) {
 			t.Errorf("markdown lacks %q:\n%s", want, md)
 		}
