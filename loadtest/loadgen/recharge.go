@@ -33,8 +33,10 @@ type rechargePlan struct {
 	amountMicros    int64
 }
 
+// newRechargePlan is the run's plan: none without top-ups in the mix, and
+// none with --no-setup (a no-op server has no wallets to recharge).
 func newRechargePlan(cfg Config, mix []mixEntry) rechargePlan {
-	if cfg.AutoRechargePct <= 0 || !mixHas(mix, opTopUp) {
+	if cfg.AutoRechargePct <= 0 || !mixHas(mix, opTopUp) || cfg.NoSetup {
 		return rechargePlan{}
 	}
 	every := max(1, int(100/cfg.AutoRechargePct+0.5))
@@ -83,6 +85,9 @@ func newPayments(rs *runState) *payments {
 // its balance near or below the threshold; a pending reference read there is
 // paid at once.
 func (p *payments) run(ctx context.Context) {
+	if len(p.tenants) == 0 {
+		return
+	}
 	tick := time.NewTicker(rechargePollEvery)
 	defer tick.Stop()
 	for {

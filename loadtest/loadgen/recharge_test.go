@@ -34,6 +34,11 @@ func TestRechargePlanPicksFundedTenants(t *testing.T) {
 	if q := newRechargePlan(cfg, sms); q.every != 0 {
 		t.Error("a mix without top-ups must set up no auto-recharge")
 	}
+	noSetup := cfg
+	noSetup.NoSetup = true
+	if q := newRechargePlan(noSetup, mix); q.every != 0 {
+		t.Error("--no-setup must set up no auto-recharge (a no-op server would get wallet reads)")
+	}
 	cfg.AutoRechargePct = 0
 	if q := newRechargePlan(cfg, mix); q.every != 0 {
 		t.Error("--auto-recharge-pct 0 must set up none")

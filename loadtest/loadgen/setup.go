@@ -111,12 +111,18 @@ func (sc *setupConn) tenant(i int) bool {
 	if low {
 		maxSessions = 2
 	}
+	a := &ts.acct[i]
+	auto := rs.recharge.has(ts, i)
+	if auto {
+		// Until its auto-recharge is set, it is funded by hand, as if its
+		// recharges were spent: so it stays if a step below fails.
+		a.recharges.Store(rechargesPerDay)
+	}
 	sc.tid = ts.appendID(sc.tid[:0], i)
 	sc.body = appendTenant(sc.body[:0], sc.tid, maxSessions)
 	if !setupPost(sc.c, rs, rtSetupTenant, []byte("/v1/tenants"), sc.body) {
 		return false
 	}
-	a := &ts.acct[i]
 	a.setFlag(flagCreated)
 	amount := rs.cfg.InitialBalance
 	if low {
@@ -130,13 +136,13 @@ func (sc *setupConn) tenant(i int) bool {
 		return false
 	}
 	a.topUpMicros.Add(amount)
-	if rs.recharge.has(ts, i) {
+	if auto {
 		sc.path = appendTenantPath(sc.path[:0], sc.tid, "/auto-recharge")
 		sc.body = appendAutoRecharge(sc.body[:0], &rs.recharge, i)
 		if !setupDo(sc.c, rs, rtSetupRecharge, "PUT", sc.path, sc.body) {
-			a.recharges.Store(rechargesPerDay) // funded by hand then, as if its recharges were spent
 			return false
 		}
+		a.recharges.Store(0)
 	}
 	return true
 }
