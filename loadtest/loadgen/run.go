@@ -219,47 +219,20 @@ func finishReport(rs *runState, rep *Report) {
 // runLoad runs the workers for the duration (or until ctx ends) and returns
 // them with their open calls, and the elapsed time of the timed phase.
 func runLoad(ctx context.Context, rs *runState, srv *Server) ([]*worker, time.Duration) {
-	cfg := rs.cfg
-	workers := make([]*worker, cfg.Concurrency)
+	workers := make([]*worker, rs.cfg.Concurrency)
 	for i := range workers {
 		workers[i] = newWorker(rs, i)
 	}
 	var stop atomic.Bool
-	t0 := time.Now()
-	end := t0.Add(cfg.Duration)
-	var slot atomic.Int64
-	intervalNs := 0.0
-	if cfg.Rate > 0 {
-		intervalNs = 1e9 / cfg.Rate
-	}
+	sch := newSchedule(time.Now(), rs.cfg)
 	var wg sync.WaitGroup
 	for _, w := range workers {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			for !stop.Load() {
-				start := time.Now()
-				if intervalNs > 0 {
-					// Open loop: each request has its own send time, and its
-					// latency counts from then, so a stalled server is not
-					// forgiven the requests it delayed (coordinated omission).
-					k := slot.Add(1) - 1
-					start = t0.Add(time.Duration(float64(k) * intervalNs))
-					if !start.Before(end) {
-						return
-					}
-					if d := time.Until(start); d > 0 {
-						// Early, so idle: whatever this wakes up late
-						// by is the timer's (Go's sleep overshoots by
-						// 0.5-2 ms on these VMs), not the server's, and
-						// counting it would put a floor under every
-						// latency. A worker behind its schedule was
-						// kept busy by the server and counts from the
-						// schedule.
-						time.Sleep(d)
-						start = time.Now()
-					}
-				} else if !start.Before(end) {
+				start, ok := sch.next()
+				if !ok {
 					return
 				}
 				w.step(start)
@@ -268,6 +241,55 @@ func runLoad(ctx context.Context, rs *runState, srv *Server) ([]*worker, time.Du
 	}
 	done := make(chan struct{})
 	go func() { wg.Wait(); close(done) }()
+	watchLoad(ctx, rs, srv, sch.t0, done, &stop)
+	return workers, time.Since(sch.t0)
+}
+
+// schedule gives each request its start time: now in a closed loop; in an
+// open loop (--rate) the next slot of a fixed schedule.
+type schedule struct {
+	t0, end    time.Time
+	intervalNs float64 // 0: closed loop
+	slot       atomic.Int64
+}
+
+func newSchedule(t0 time.Time, cfg Config) *schedule {
+	sch := &schedule{t0: t0, end: t0.Add(cfg.Duration)}
+	if cfg.Rate > 0 {
+		sch.intervalNs = 1e9 / cfg.Rate
+	}
+	return sch
+}
+
+// next returns the next request's start, or false once the phase is over.
+// In an open loop each request has its own send time, and its latency counts
+// from then, so a stalled server is not forgiven the requests it delayed
+// (coordinated omission).
+func (sch *schedule) next() (time.Time, bool) {
+	if sch.intervalNs <= 0 {
+		start := time.Now()
+		return start, start.Before(sch.end)
+	}
+	k := sch.slot.Add(1) - 1
+	start := sch.t0.Add(time.Duration(float64(k) * sch.intervalNs))
+	if !start.Before(sch.end) {
+		return start, false
+	}
+	if d := time.Until(start); d > 0 {
+		// Early, so idle: whatever this wakes up late by is the timer's
+		// (Go's sleep overshoots by 0.5-2 ms on these VMs), not the
+		// server's, and counting it would put a floor under every latency.
+		// A worker behind its schedule was kept busy by the server and
+		// counts from the schedule.
+		time.Sleep(d)
+		start = time.Now()
+	}
+	return start, true
+}
+
+// watchLoad waits for the workers (done), stopping them when ctx ends or the
+// spawned server dies, and prints the progress line once a second.
+func watchLoad(ctx context.Context, rs *runState, srv *Server, t0 time.Time, done <-chan struct{}, stop *atomic.Bool) {
 	tick := time.NewTicker(time.Second)
 	defer tick.Stop()
 	var lastN uint64
@@ -275,19 +297,19 @@ func runLoad(ctx context.Context, rs *runState, srv *Server) ([]*worker, time.Du
 	for {
 		select {
 		case <-done:
-			if cfg.Progress {
+			if rs.cfg.Progress {
 				fmt.Fprintln(os.Stderr)
 			}
-			return workers, time.Since(t0)
+			return
 		case <-ctx.Done():
 			stop.Store(true)
 			<-done
-			return workers, time.Since(t0)
+			return
 		case now := <-tick.C:
 			if srv != nil && srv.Exited() {
 				stop.Store(true)
 			}
-			if cfg.Progress {
+			if rs.cfg.Progress {
 				n := rs.stats.all.Count()
 				fmt.Fprintf(os.Stderr, "\r%s", progressLine(rs.stats, now.Sub(t0), float64(n-lastN)/now.Sub(lastT).Seconds()))
 				lastN, lastT = n, now
