@@ -56,6 +56,26 @@ func TestSpawnAutoRecharge(t *testing.T) {
 	}
 }
 
+// TestSpawnWithEmbeddedKafka runs the server against the in-process kfake
+// broker (--kafka embedded): the relay must deliver every CDR, so the
+// backlog the report reads from /metrics is 0 once the audit is done.
+func TestSpawnWithEmbeddedKafka(t *testing.T) {
+	bin := buildSalio(t)
+	cfg := loadgen.Defaults()
+	cfg.Spawn, cfg.SalioBin, cfg.Kafka = true, bin, "embedded"
+	cfg.Duration, cfg.Concurrency, cfg.Tenants = 2*time.Second, 8, 100
+	rep := runPassing(t, cfg)
+	after := rep.Server.BacklogAfter
+	if len(after) == 0 {
+		t.Fatalf("no Kafka backlog in /metrics: is the relay on? %+v", rep.Server)
+	}
+	for log, n := range after {
+		if n != 0 {
+			t.Errorf("backlog of %s after the audit: %v, want 0", log, n)
+		}
+	}
+}
+
 // runPassing runs cfg and requires the run to pass (a clean audit, errors
 // within bounds).
 func runPassing(t *testing.T, cfg loadgen.Config) *loadgen.Report {

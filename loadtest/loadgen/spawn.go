@@ -133,23 +133,46 @@ func Spawn(o SpawnOptions) (*Server, error) {
 			return fail(err)
 		}
 	}
-	switch o.Kafka {
+	if err := s.startKafka(o.Kafka); err != nil {
+		return fail(err)
+	}
+	if err := s.startProcess(bin, o); err != nil {
+		return fail(err)
+	}
+	o.Logf("salio serve on %s (data %s, pid %d)", strings.TrimPrefix(s.URL, "http://"), s.DataDir, s.cmd.Process.Pid)
+	if err := s.waitReady(60 * time.Second); err != nil {
+		return fail(fmt.Errorf("%v; server log %s:\n%s", err, s.LogPath, s.LogTail(2000)))
+	}
+	return s, nil
+}
+
+// startKafka starts the embedded broker (kafka "embedded") or takes a broker
+// list; "" and "off" leave Kafka off.
+func (s *Server) startKafka(kafka string) error {
+	switch kafka {
 	case "", "off":
 	case "embedded":
 		// BlackholeProduce: acks like a broker but keeps no records, so a long
 		// run does not grow the generator's memory by every CDR.
-		s.kafka, err = kfake.NewCluster(kfake.NumBrokers(1), kfake.AllowAutoTopicCreation(),
+		c, err := kfake.NewCluster(kfake.NumBrokers(1), kfake.AllowAutoTopicCreation(),
 			kfake.SeedTopics(8, "salio.cdrs", "salio.events"), kfake.BlackholeProduce())
 		if err != nil {
-			return fail(fmt.Errorf("kfake: %w", err))
+			return fmt.Errorf("kfake: %w", err)
 		}
-		s.Brokers = strings.Join(s.kafka.ListenAddrs(), ",")
+		s.kafka = c
+		s.Brokers = strings.Join(c.ListenAddrs(), ",")
 	default:
-		s.Brokers = o.Kafka
+		s.Brokers = kafka
 	}
+	return nil
+}
+
+// startProcess starts `bin serve` on a free loopback port, its output in
+// s.LogPath; s.exited closes when it ends.
+func (s *Server) startProcess(bin string, o SpawnOptions) error {
 	addr, err := FreeAddr()
 	if err != nil {
-		return fail(err)
+		return err
 	}
 	s.URL = "http://" + addr
 	args := []string{"serve", "--addr", addr, "--data-dir", s.DataDir}
@@ -161,31 +184,27 @@ func Spawn(o SpawnOptions) (*Server, error) {
 	}
 	if o.Pprof {
 		if s.PprofAddr, err = FreeAddr(); err != nil {
-			return fail(err)
+			return err
 		}
 		args = append(args, "--pprof-addr", s.PprofAddr)
 	}
 	logf, err := os.Create(s.LogPath)
 	if err != nil {
-		return fail(err)
+		return err
 	}
 	s.cmd = exec.Command(bin, args...)
 	s.cmd.Env = append(os.Environ(), "SALIO_ADMIN_KEY="+s.AdminKey)
 	s.cmd.Stdout, s.cmd.Stderr = logf, logf
 	if err := s.cmd.Start(); err != nil {
 		logf.Close()
-		return fail(err)
+		return err
 	}
 	go func() {
 		_ = s.cmd.Wait()
 		logf.Close()
 		close(s.exited)
 	}()
-	o.Logf("salio serve on %s (data %s, pid %d)", addr, s.DataDir, s.cmd.Process.Pid)
-	if err := s.waitReady(60 * time.Second); err != nil {
-		return fail(fmt.Errorf("%v; server log %s:\n%s", err, s.LogPath, s.LogTail(2000)))
-	}
-	return s, nil
+	return nil
 }
 
 func (s *Server) waitReady(limit time.Duration) error {
