@@ -493,16 +493,7 @@ func (r *results) goals() []goal {
 	}
 	httpGoal("sms", "SMS debits over HTTP", 50_000, true)
 	httpGoal("call-start", "call starts over HTTP", 50_000, true)
-	if s := r.Server["call-cycle"]; s != nil {
-		misses := overNoop(atLeast(nil, "throughput", s.Throughput, 17_000), r.Noop["call-cycle"], 17_000)
-		if s.WorstP99Ms > 5 {
-			misses = append(misses, fmt.Sprintf("p99 %.1f× the bound", s.WorstP99Ms/5))
-		}
-		gs = append(gs, goal{"full call cycles over HTTP", "≥ 17.0k cycles/s, p99 ≤ 5 ms per request",
-			fmt.Sprintf("%s cycles/s, worst p99 %.2f ms (start, update, stop)", num(s.Throughput), s.WorstP99Ms), verdict(misses)})
-	} else {
-		gs = append(gs, goal{"full call cycles over HTTP", "≥ 17.0k cycles/s, p99 ≤ 5 ms per request", "not measured", "–"})
-	}
+	gs = append(gs, r.cycleGoal())
 	if s := r.Server["batch"]; s != nil {
 		gs = append(gs, goal{"batched SMS (100/batch)", "≥ 300k segments/s", fmt.Sprintf("%s segments/s", num(s.Throughput)), verdict(atLeast(nil, "throughput", s.Throughput, 300_000))})
 	} else {
@@ -526,4 +517,19 @@ func (r *results) goals() []goal {
 		}
 	}
 	return gs
+}
+
+// cycleGoal is the full call cycles' goal: a rate, and every request type's
+// p99 within the bound.
+func (r *results) cycleGoal() goal {
+	const name, target = "full call cycles over HTTP", "≥ 17.0k cycles/s, p99 ≤ 5 ms per request"
+	s := r.Server["call-cycle"]
+	if s == nil {
+		return goal{name, target, "not measured", "–"}
+	}
+	misses := overNoop(atLeast(nil, "throughput", s.Throughput, 17_000), r.Noop["call-cycle"], 17_000)
+	if s.WorstP99Ms > 5 {
+		misses = append(misses, fmt.Sprintf("p99 %.1f× the bound", s.WorstP99Ms/5))
+	}
+	return goal{name, target, fmt.Sprintf("%s cycles/s, worst p99 %.2f ms (start, update, stop)", num(s.Throughput), s.WorstP99Ms), verdict(misses)}
 }
