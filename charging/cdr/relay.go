@@ -461,16 +461,8 @@ func (b *countingBalancer) Balance(msg kafka.Message, partitions ...int) int {
 
 func (r *Relay) run(ctx context.Context) {
 	defer close(r.done)
-	for {
-		c, err := r.log.Cursor(r.cursorName)
-		if err == nil {
-			r.cursor = c
-			r.cursorSeen.Store(c)
-			break
-		}
-		if !r.fail(ctx, "reading the cursor", err) {
-			return
-		}
+	if !r.loadCursor(ctx) {
+		return
 	}
 	r.succeed()
 
@@ -502,28 +494,50 @@ func (r *Relay) run(ctx context.Context) {
 			woken = r.wait(ctx, poll)
 			continue
 		}
-		// A full batch suggests more is waiting: read and encode the next
-		// one while this one is on the wire. It is used only if this one is
-		// entirely handled.
-		var ahead chan error
-		if len(cur.items) == r.cfg.BatchSize {
-			ahead = make(chan error, 1)
-			next, after := r.next, cur.items[len(cur.items)-1].seq
-			go func() { ahead <- r.read(next, after) }()
+		woken = r.deliver(ctx, cur)
+	}
+}
+
+// loadCursor reads the relay's cursor, retrying with backoff; false if ctx
+// ended or the relay stopped first.
+func (r *Relay) loadCursor(ctx context.Context) bool {
+	for {
+		c, err := r.log.Cursor(r.cursorName)
+		if err == nil {
+			r.cursor = c
+			r.cursorSeen.Store(c)
+			return true
 		}
-		r.oldestMs.Store(cur.items[0].atMs)
-		r.publish(ctx, cur)
-		r.commit(ctx, cur)
-		if ahead != nil {
-			err := <-ahead
-			if err == nil && len(cur.pend) == 0 && cur.arena != nil {
-				r.lastRead = time.Now()
-				r.next.ready = true
-				r.cur, r.next = r.next, cur
-				woken = true
-			}
+		if !r.fail(ctx, "reading the cursor", err) {
+			return false
 		}
 	}
+}
+
+// deliver publishes cur and commits the cursor past what was delivered. A
+// full batch suggests more is waiting: it reads and encodes the next one
+// while this one is on the wire, and keeps it (reporting true: read on at
+// once) only if this one was entirely handled.
+func (r *Relay) deliver(ctx context.Context, cur *batch) bool {
+	var ahead chan error
+	if len(cur.items) == r.cfg.BatchSize {
+		ahead = make(chan error, 1)
+		next, after := r.next, cur.items[len(cur.items)-1].seq
+		go func() { ahead <- r.read(next, after) }()
+	}
+	r.oldestMs.Store(cur.items[0].atMs)
+	r.publish(ctx, cur)
+	r.commit(ctx, cur)
+	if ahead == nil {
+		return false
+	}
+	if err := <-ahead; err != nil || len(cur.pend) != 0 || cur.arena == nil {
+		return false
+	}
+	r.lastRead = time.Now()
+	r.next.ready = true
+	r.cur, r.next = r.next, cur
+	return true
 }
 
 // wait sleeps one poll interval or until Notify, Stop or ctx; true if
@@ -589,6 +603,13 @@ func (r *Relay) read(b *batch, after uint64) error {
 			it.valEnd = len(b.arena)
 		}
 	}
+	b.messages(r.header)
+	return nil
+}
+
+// messages points b's Kafka messages at its items' key, id header and value
+// in the arena, and marks them all pending.
+func (b *batch) messages(header string) {
 	n := len(b.items)
 	if cap(b.msgs) < n {
 		b.msgs = make([]kafka.Message, n)
@@ -600,13 +621,12 @@ func (r *Relay) read(b *batch, after uint64) error {
 		key := b.arena[it.keyOff:it.idOff:it.idOff]
 		id := b.arena[it.idOff:it.valOff:it.valOff]
 		val := b.arena[it.valOff:it.valEnd:it.valEnd]
-		b.hdrs[i] = kafka.Header{Key: r.header, Value: id}
+		b.hdrs[i] = kafka.Header{Key: header, Value: id}
 		b.msgs[i] = kafka.Message{Key: key, Value: val, Headers: b.hdrs[i : i+1 : i+1]}
 		// kafka-go's Message.totalSize plus slack for the varints.
-		it.size = int64(len(key)+len(val)+len(id)+len(r.header)) + 64
+		it.size = int64(len(key)+len(val)+len(id)+len(header)) + 64
 		b.pend = append(b.pend, int32(i))
 	}
-	return nil
 }
 
 // chunk returns how many of b's first pending records go in the next call:
