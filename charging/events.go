@@ -28,9 +28,30 @@ func prepareEvent(r *EventRequest) (preparedEvent, error) {
 	h := newHash().str(r.Tenant).str(r.Service)
 	switch r.Service {
 	case "sms":
-		var err error
-		if h, err = prepareSMS(r, &p, h); err != nil {
-			return p, err
+		dest, err := tariff.NormalizeDestination(r.Destination)
+		if err != nil {
+			return p, &InvalidError{Field: "destination", Msg: "must be 1-32 digits, optionally after +"}
+		}
+		p.dest = dest
+		if r.HasText {
+			n, enc := tariff.CountSegments(r.Text)
+			p.segments, p.encoding = int64(n), encodingName(enc)
+		} else {
+			if r.Segments < 1 || r.Segments > tariff.MaxSegments {
+				return p, &InvalidError{Field: "segments", Msg: "must be in 1..255 (or send text)"}
+			}
+			enc := r.Encoding
+			if enc == "" {
+				enc = "gsm7"
+			}
+			if enc != "gsm7" && enc != "ucs2" {
+				return p, &InvalidError{Field: "encoding", Msg: "must be gsm7 or ucs2"}
+			}
+			p.segments, p.encoding = r.Segments, enc
+		}
+		h = h.str(dest).int(p.segments).str(p.encoding)
+		if r.HasText { // the text is the payload: another text is another event
+			h = h.str(r.Text)
 		}
 	case "whatsapp":
 		dest, err := tariff.NormalizeDestination(r.Destination)
@@ -65,37 +86,6 @@ func prepareEvent(r *EventRequest) (preparedEvent, error) {
 	}
 	p.hash = uint64(h)
 	return p, nil
-}
-
-// prepareSMS normalises an SMS's destination, counts its segments (from its
-// text, or as given with their encoding) and adds its payload to h.
-func prepareSMS(r *EventRequest, p *preparedEvent, h payloadHash) (payloadHash, error) {
-	dest, err := tariff.NormalizeDestination(r.Destination)
-	if err != nil {
-		return h, &InvalidError{Field: "destination", Msg: "must be 1-32 digits, optionally after +"}
-	}
-	p.dest = dest
-	if r.HasText {
-		n, enc := tariff.CountSegments(r.Text)
-		p.segments, p.encoding = int64(n), encodingName(enc)
-	} else {
-		if r.Segments < 1 || r.Segments > tariff.MaxSegments {
-			return h, &InvalidError{Field: "segments", Msg: "must be in 1..255 (or send text)"}
-		}
-		enc := r.Encoding
-		if enc == "" {
-			enc = "gsm7"
-		}
-		if enc != "gsm7" && enc != "ucs2" {
-			return h, &InvalidError{Field: "encoding", Msg: "must be gsm7 or ucs2"}
-		}
-		p.segments, p.encoding = r.Segments, enc
-	}
-	h = h.str(dest).int(p.segments).str(p.encoding)
-	if r.HasText { // the text is the payload: another text is another event
-		h = h.str(r.Text)
-	}
-	return h, nil
 }
 
 func encodingName(enc tariff.Encoding) string {
