@@ -29,14 +29,10 @@ func DefaultCallShape() CallShape {
 // valid share, so the percentages are left as they are).
 func (s *CallShape) fillDefaults() {
 	d := DefaultCallShape()
-	if s.Mean <= 0 {
-		s.Mean = d.Mean
-	}
-	if s.Tail == 0 {
+	orDefault(&s.Mean, d.Mean)
+	orDefault(&s.Max, d.Max)
+	if s.Tail == 0 { // a negative one is refused, not replaced
 		s.Tail = d.Tail
-	}
-	if s.Max <= 0 {
-		s.Max = d.Max
 	}
 }
 

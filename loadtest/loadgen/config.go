@@ -177,50 +177,41 @@ func scenarioMix(scenario, mixed string) (string, error) {
 
 func (c *Config) fillDefaults() {
 	d := Defaults()
-	if c.Duration <= 0 {
-		c.Duration = d.Duration
-	}
-	if c.Concurrency <= 0 {
-		c.Concurrency = d.Concurrency
-	}
+	orDefault(&c.Duration, d.Duration)
+	orDefault(&c.Concurrency, d.Concurrency)
 	if c.Scenario == "" {
 		c.Scenario = d.Scenario
 	}
 	if c.Mix == "" {
 		c.Mix = d.Mix
 	}
-	if c.Tenants <= 0 {
-		c.Tenants = d.Tenants
-	}
-	if c.ZipfS == 0 {
+	orDefault(&c.Tenants, d.Tenants)
+	if c.ZipfS == 0 { // a negative one is refused, not replaced
 		c.ZipfS = d.ZipfS
 	}
-	if c.BatchSize <= 0 {
-		c.BatchSize = d.BatchSize
-	}
-	if c.Interim <= 0 {
-		c.Interim = d.Interim
-	}
-	if c.CallsPerWkr <= 0 {
-		c.CallsPerWkr = d.CallsPerWkr
-	}
+	orDefault(&c.BatchSize, d.BatchSize)
+	orDefault(&c.Interim, d.Interim)
+	orDefault(&c.CallsPerWkr, d.CallsPerWkr)
 	c.Calls.fillDefaults()
-	if c.InitialBalance <= 0 {
-		// Only the mixed scenario tops up during the run: a single-kind
-		// benchmark funds its wallets for the whole run up front, or its hot
-		// wallets would soon answer cheap 402s instead of charging.
-		c.InitialBalance = 100 * microsPerUnit
-		if c.Scenario != "mixed" {
-			c.InitialBalance = 100_000 * microsPerUnit
-		}
+	// Only the mixed scenario tops up during the run: a single-kind benchmark
+	// funds its wallets for the whole run up front, or its hot wallets would
+	// soon answer cheap 402s instead of charging.
+	if c.Scenario == "mixed" {
+		orDefault(&c.InitialBalance, 100*microsPerUnit)
+	} else {
+		orDefault(&c.InitialBalance, 100_000*microsPerUnit)
 	}
-	if c.LowBalance <= 0 {
-		c.LowBalance = d.LowBalance
-	}
-	if c.TopUpAmount <= 0 {
-		c.TopUpAmount = d.TopUpAmount
-	}
+	orDefault(&c.LowBalance, d.LowBalance)
+	orDefault(&c.TopUpAmount, d.TopUpAmount)
 	if c.Logf == nil {
 		c.Logf = func(string, ...any) {}
+	}
+}
+
+// orDefault sets *v to def when it is zero or negative: a Config's zero
+// values take the defaults.
+func orDefault[T int | int64 | time.Duration](v *T, def T) {
+	if *v <= 0 {
+		*v = def
 	}
 }
