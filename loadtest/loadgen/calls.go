@@ -18,8 +18,8 @@ type CallShape struct {
 	InboundPct    float64       // percent of calls that are inbound (they get grace)
 }
 
-// DefaultCallShape: a 15 s minimum and α 1.4, so a mean of 52.5 s, which is
-// near the average length of a mobile call; 10% unanswered, 30% inbound.
+// DefaultCallShape is the shape the generator always drew: a 15 s minimum
+// and α 1.4, so a mean of 52.5 s; 10% unanswered, 30% inbound.
 func DefaultCallShape() CallShape {
 	return CallShape{Mean: 52500 * time.Millisecond, Tail: 1.4, Max: 4 * time.Hour,
 		UnansweredPct: 10, InboundPct: 30}
