@@ -56,7 +56,13 @@ func (p *rechargePlan) method(i int) string { return topUpMethods[i%len(topUpMet
 // manualTopUp reports whether a traffic top-up may credit tenant i: not a
 // low-funded one, and not one whose recharges still fund it.
 func (rs *runState) manualTopUp(i int) bool {
-	return !rs.ts.lowFunded(i) && !(rs.recharge.has(rs.ts, i) && rs.ts.acct[i].recharges.Load() < rechargesPerDay)
+	return !rs.ts.lowFunded(i) && !rs.ts.acct[i].recharging()
+}
+
+// recharging reports whether recharges fund the tenant: setup turned its
+// auto-recharge on and it has not yet been paid a day's worth.
+func (a *tenantAcct) recharging() bool {
+	return a.flags.Load()&flagRecharging != 0 && a.recharges.Load() < rechargesPerDay
 }
 
 // payments is the payment integration: one connection, polling.
@@ -73,7 +79,7 @@ type payments struct {
 func newPayments(rs *runState) *payments {
 	p := &payments{rs: rs, c: newConn(rs.hc, rs.host, rs.stats)}
 	for i := range rs.ts.n {
-		if rs.recharge.has(rs.ts, i) {
+		if rs.ts.acct[i].flags.Load()&flagRecharging != 0 {
 			p.tenants = append(p.tenants, int32(i))
 		}
 	}
@@ -113,7 +119,7 @@ func (p *payments) run(ctx context.Context) {
 // was not read in the last rechargeReadEvery.
 func (p *payments) due(i int, now, last time.Time) bool {
 	a := &p.rs.ts.acct[i]
-	if a.recharges.Load() >= rechargesPerDay || now.Sub(last) < rechargeReadEvery {
+	if !a.recharging() || now.Sub(last) < rechargeReadEvery {
 		return false
 	}
 	plan := &p.rs.recharge

@@ -54,6 +54,10 @@ func TestManualTopUpsPassRechargingTenantsBy(t *testing.T) {
 	if !rs.recharge.has(rs.ts, auto) || !rs.ts.lowFunded(low) || rs.recharge.has(rs.ts, plain) {
 		t.Fatal("the tenants of this test are not what it assumes")
 	}
+	if !rs.manualTopUp(auto) {
+		t.Error("a tenant whose auto-recharge setup did not complete must be topped up by hand")
+	}
+	rs.ts.acct[auto].setFlag(flagRecharging) // as setup does once the PUT succeeded
 	if rs.manualTopUp(low) || rs.manualTopUp(auto) || !rs.manualTopUp(plain) {
 		t.Errorf("manual top-ups: low %v, recharging %v, plain %v; want false, false, true",
 			rs.manualTopUp(low), rs.manualTopUp(auto), rs.manualTopUp(plain))

@@ -112,12 +112,6 @@ func (sc *setupConn) tenant(i int) bool {
 		maxSessions = 2
 	}
 	a := &ts.acct[i]
-	auto := rs.recharge.has(ts, i)
-	if auto {
-		// Until its auto-recharge is set, it is funded by hand, as if its
-		// recharges were spent: so it stays if a step below fails.
-		a.recharges.Store(rechargesPerDay)
-	}
 	sc.tid = ts.appendID(sc.tid[:0], i)
 	sc.body = appendTenant(sc.body[:0], sc.tid, maxSessions)
 	if !setupPost(sc.c, rs, rtSetupTenant, []byte("/v1/tenants"), sc.body) {
@@ -136,13 +130,13 @@ func (sc *setupConn) tenant(i int) bool {
 		return false
 	}
 	a.topUpMicros.Add(amount)
-	if auto {
+	if rs.recharge.has(ts, i) {
 		sc.path = appendTenantPath(sc.path[:0], sc.tid, "/auto-recharge")
 		sc.body = appendAutoRecharge(sc.body[:0], &rs.recharge, i)
 		if !setupDo(sc.c, rs, rtSetupRecharge, "PUT", sc.path, sc.body) {
-			return false
+			return false // funded by hand, then, like any tenant
 		}
-		a.recharges.Store(0)
+		a.setFlag(flagRecharging)
 	}
 	return true
 }

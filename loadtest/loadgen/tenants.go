@@ -19,9 +19,10 @@ type tenantAcct struct {
 }
 
 const (
-	flagTouched   = 1 << iota // sent load traffic
-	flagUncertain             // a mutating request's outcome is unknown
-	flagCreated               // setup created it
+	flagTouched    = 1 << iota // sent load traffic
+	flagUncertain              // a mutating request's outcome is unknown
+	flagCreated                // setup created it
+	flagRecharging             // setup turned its auto-recharge on
 )
 
 func (a *tenantAcct) setFlag(f uint32) {
