@@ -218,7 +218,7 @@ func runAudit(rs *runState) AuditResult {
 	start := time.Now()
 	var todo []int
 	for i := range rs.ts.acct {
-		if rs.ts.acct[i].flags.Load()&flagTouched != 0 {
+		if rs.ts.acct[i].hasFlag(flagTouched) {
 			todo = append(todo, i)
 		}
 	}
@@ -242,7 +242,7 @@ func runAudit(rs *runState) AuditResult {
 				ti := todo[k]
 				a := &rs.ts.acct[ti]
 				cl := clientLedger{TopUpMicros: a.topUpMicros.Load(), ChargedMicros: a.chargedMicros.Load(),
-					Uncertain: a.flags.Load()&flagUncertain != 0, RechargesPaid: a.recharges.Load()}
+					Uncertain: a.hasFlag(flagUncertain), RechargesPaid: a.recharges.Load()}
 				ntx, w, probs := auditOne(c, rs, rs.ts.id(ti), cl)
 				mu.Lock()
 				res.Transactions += int64(ntx)

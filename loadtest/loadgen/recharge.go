@@ -62,7 +62,7 @@ func (rs *runState) manualTopUp(i int) bool {
 // recharging reports whether recharges fund the tenant: setup turned its
 // auto-recharge on and it has not yet been paid a day's worth.
 func (a *tenantAcct) recharging() bool {
-	return a.flags.Load()&flagRecharging != 0 && a.recharges.Load() < rechargesPerDay
+	return a.hasFlag(flagRecharging) && a.recharges.Load() < rechargesPerDay
 }
 
 // payments is the payment integration: one connection, polling.
@@ -79,7 +79,7 @@ type payments struct {
 func newPayments(rs *runState) *payments {
 	p := &payments{rs: rs, c: newConn(rs.hc, rs.host, rs.stats)}
 	for i := range rs.ts.n {
-		if rs.ts.acct[i].flags.Load()&flagRecharging != 0 {
+		if rs.ts.acct[i].hasFlag(flagRecharging) {
 			p.tenants = append(p.tenants, int32(i))
 		}
 	}

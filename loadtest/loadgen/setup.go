@@ -78,13 +78,14 @@ func setupTenants(rs *runState, progress func(done int)) SetupResult {
 	return res
 }
 
-// count fills in how many tenants are low-funded and auto-recharging.
+// count fills in how many tenants are low-funded and how many had their
+// auto-recharge turned on (its PUT succeeded: flagRecharging).
 func (res *SetupResult) count(rs *runState) {
 	for i := range rs.ts.n {
 		if rs.ts.lowFunded(i) {
 			res.LowFunded++
 		}
-		if rs.recharge.has(rs.ts, i) {
+		if rs.ts.acct[i].hasFlag(flagRecharging) {
 			res.AutoRecharge++
 		}
 	}

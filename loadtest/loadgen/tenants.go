@@ -25,8 +25,10 @@ const (
 	flagRecharging             // setup turned its auto-recharge on
 )
 
+func (a *tenantAcct) hasFlag(f uint32) bool { return a.flags.Load()&f != 0 }
+
 func (a *tenantAcct) setFlag(f uint32) {
-	if a.flags.Load()&f == 0 {
+	if !a.hasFlag(f) {
 		a.flags.Or(f)
 	}
 }
