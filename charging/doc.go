@@ -51,6 +51,8 @@
 //   - Top-up references are kept in memory for the retention window and on
 //     disk for good; a reference memory no longer holds is looked up in the
 //     store (TopUpReader), so a payment confirmation retried days later is
-//     still a replay, never a second credit.
+//     still a replay, never a second credit. A top-up's answer, the first
+//     and every repeat's, is its transaction and the wallet as it left it;
+//     the suspended numbers it lets renew follow as transactions of their own.
 //   - Invoice numbers are "INV-YYYY-MM", unique per tenant.
 package charging

@@ -204,6 +204,10 @@ type TopUpRecord struct {
 	Method       string
 	At           int64 // ms
 	Transaction  Transaction
+	// Wallet is the wallet as the top-up left it: with Transaction, the
+	// original answer that a repeat of the reference gets (SPEC 4). Empty in
+	// records written before it was kept; a repeat then sees the wallet now.
+	Wallet WalletView
 }
 
 // NumberState is one phone number of a tenant and its monthly renewal.

@@ -4,7 +4,7 @@ import "github.com/salio/salio/reservation"
 
 // TopUp credits a wallet. The reference is the idempotency key, unique per
 // wallet: a repeat with the same amount and method returns the original
-// transaction and credits nothing; with another amount or method it is a conflict.
+// answer (transaction and wallet as the top-up left it) and credits nothing; with another amount or method it is a conflict.
 func (e *Engine) TopUp(tenant string, r TopUpRequest) (TopUpResult, bool, error) {
 	if err := e.checkUsable(); err != nil {
 		return TopUpResult{}, false, err
@@ -30,7 +30,11 @@ func (e *Engine) TopUp(tenant string, r TopUpRequest) (TopUpResult, bool, error)
 			return TopUpResult{}, false, conflict("reference " + r.Reference + " was used with another amount or method")
 		}
 		e.stats.replays.Add(1)
-		return TopUpResult{Transaction: prev.Transaction, Wallet: e.view(w)}, true, nil
+		res := TopUpResult{Transaction: prev.Transaction, Wallet: prev.Wallet}
+		if res.Wallet.Tenant == "" {
+			res.Wallet = e.view(w)
+		}
+		return res, true, nil
 	}
 	o := e.newOp(sh, w)
 	o.credit(r.AmountMicros)
@@ -40,16 +44,19 @@ func (e *Engine) TopUp(tenant string, r TopUpRequest) (TopUpResult, bool, error)
 	tx := o.nextTx(&o.fx.tx, "topup", "", "", r.AmountMicros)
 	tx.Reference, tx.Method = r.Reference, r.Method
 	o.fx.Transaction = tx
-	rec := &TopUpRecord{Tenant: tenant, Reference: r.Reference, AmountMicros: r.AmountMicros, Method: r.Method, At: o.now, Transaction: *tx}
+	o.usage("payments", 1, 0, r.AmountMicros, "")
+	rec := &TopUpRecord{Tenant: tenant, Reference: r.Reference, AmountMicros: r.AmountMicros, Method: r.Method, At: o.now,
+		Transaction: *tx, Wallet: e.view(w)}
 	e.rememberTopUp(o, rec)
 	o.fx.TopUp = rec
-	o.usage("payments", 1, 0, r.AmountMicros, "")
-	res := TopUpResult{Transaction: *tx}
+	res := TopUpResult{Transaction: rec.Transaction, Wallet: rec.Wallet}
 	c := o.push()
+	// Suspended numbers the credit can now pay are renewed after it, as
+	// transactions of their own: the answer stays the wallet as the top-up
+	// left it, the same one a repeat of the reference gets.
 	if renewed := o.retrySuspendedNumbers(); renewed != nil {
 		c = renewed
 	}
-	res.Wallet = e.view(w)
 	sh.Unlock()
 	o.release()
 	if err := e.wait(c); err != nil {

@@ -157,19 +157,25 @@ func (d *dec) i64s() []int64 {
 }
 
 // version checks the value's leading format byte.
-func (d *dec) version(want byte) {
-	if len(d.b) < 1 || d.b[0] != want {
+func (d *dec) version(want byte) { d.versionIn(want, want) }
+
+// versionIn reads the version byte of a record with decoders for versions
+// lo..hi, and returns it (0 after an error).
+func (d *dec) versionIn(lo, hi byte) byte {
+	if len(d.b) < 1 || d.b[0] < lo || d.b[0] > hi {
 		if d.err == nil {
 			got := -1
 			if len(d.b) > 0 {
 				got = int(d.b[0])
 			}
-			d.err = fmt.Errorf("%w: value version %d, want %d", errCorrupt, got, want)
+			d.err = fmt.Errorf("%w: value version %d, want %d..%d", errCorrupt, got, lo, hi)
 		}
 		d.b = nil
-		return
+		return 0
 	}
+	v := d.b[0]
 	d.b = d.b[1:]
+	return v
 }
 
 // end reports the sticky error, or trailing bytes as corruption.

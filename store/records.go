@@ -238,18 +238,44 @@ func decodeEventAnswer(b []byte, a *charging.EventAnswer) error {
 	return d.end()
 }
 
+// topUpV2 adds the wallet as the top-up left it (the answer a repeat gets).
+// Version 1 records decode with an empty Wallet.
+const topUpV2 byte = 2
+
 func appendTopUp(dst []byte, t *charging.TopUpRecord) []byte {
-	e := enc(append(dst, valueV1))
+	e := enc(append(dst, topUpV2))
 	e = e.str(t.Tenant).str(t.Reference).i64(t.AmountMicros).str(t.Method).i64(t.At)
-	return appendTxBody(e, &t.Transaction)
+	e = appendTxBody(e, &t.Transaction)
+	return appendWalletView(e, &t.Wallet)
 }
 
 func decodeTopUp(b []byte, t *charging.TopUpRecord) error {
 	d := dec{b: b}
-	d.version(valueV1)
+	v := d.versionIn(valueV1, topUpV2)
 	t.Tenant, t.Reference, t.AmountMicros, t.Method, t.At = d.str(), d.str(), d.i64(), d.str(), d.i64()
 	decodeTxBody(&d, &t.Transaction)
+	if v >= topUpV2 {
+		decodeWalletView(&d, &t.Wallet)
+	}
 	return d.end()
+}
+
+func appendWalletView(e enc, w *charging.WalletView) enc {
+	e = e.str(w.Tenant).str(w.Currency).i64(w.BalanceMicros).i64(w.ReservedMicros).i64(w.AvailableMicros)
+	e = e.i64(w.LifetimeSpendMicros).str(w.Tier.Name).i64(w.Tier.MultiplierMicros).i64(w.Tier.NextTierAtMicros)
+	e = e.str(w.Status).i64(w.GraceEndsAt).i64(w.LowBalanceThresholdMicros)
+	a := &w.AutoRecharge
+	e = e.boolean(a.Enabled).i64(a.ThresholdMicros).i64(a.AmountMicros).str(a.Method).str(a.PendingReference)
+	return e.i64(w.OpenSessions).i64(w.MonthToDateSpendMicros)
+}
+
+func decodeWalletView(d *dec, w *charging.WalletView) {
+	w.Tenant, w.Currency, w.BalanceMicros, w.ReservedMicros, w.AvailableMicros = d.str(), d.str(), d.i64(), d.i64(), d.i64()
+	w.LifetimeSpendMicros, w.Tier.Name, w.Tier.MultiplierMicros, w.Tier.NextTierAtMicros = d.i64(), d.str(), d.i64(), d.i64()
+	w.Status, w.GraceEndsAt, w.LowBalanceThresholdMicros = d.str(), d.i64(), d.i64()
+	a := &w.AutoRecharge
+	a.Enabled, a.ThresholdMicros, a.AmountMicros, a.Method, a.PendingReference = d.boolean(), d.i64(), d.i64(), d.str(), d.str()
+	w.OpenSessions, w.MonthToDateSpendMicros = d.i64(), d.i64()
 }
 
 func appendNumber(dst []byte, n *charging.NumberState) []byte {

@@ -50,7 +50,8 @@ func (s *Server) getWallet(r *request) error {
 }
 
 // topUp credits the wallet; the reference is the idempotency key: a repeat
-// answers 200 with the original transaction.
+// answers 200 with the original answer: its transaction and the wallet as
+// that top-up left it.
 func (s *Server) topUp(r *request) error {
 	var req charging.TopUpRequest
 	if err := s.decoder(r).decodeTopUp(&req); err != nil {
