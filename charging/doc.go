@@ -55,4 +55,14 @@
 //     and every repeat's, is its transaction and the wallet as it left it;
 //     the suspended numbers it lets renew follow as transactions of their own.
 //   - Invoice numbers are "INV-YYYY-MM", unique per tenant.
+//   - A free charge (a WhatsApp service message) on a wallet at zero opens no
+//     grace window: only a commit that moves money can leave the balance at
+//     or below zero, and a free message must not lead to a block.
+//   - Setting auto-recharge with a threshold above the balance asks for a
+//     recharge at once: waiting for the next charge would leave a wallet that
+//     is already low without one.
+//   - A wallet moved to another tariff (PATCH) gets the tier that tariff gives
+//     its lifetime spend at once, lower or higher, with tier_changed. A new
+//     version of its own tariff takes effect at its next charge (the engine
+//     does not walk every wallet on a tariff PUT).
 package charging

@@ -165,3 +165,34 @@ func TestSpecTariffCurrencyMatchesWallet(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, "standard", info.Tariff, "the refused change left the tariff as it was")
 }
+
+// SPEC 3: the tier is read from the wallet's tariff. Moving a wallet to a
+// tariff whose thresholds put its lifetime spend in another tier, lower or
+// higher, changes the tier and emits tier_changed at once, not at the next
+// charge.
+func TestSpecTierFollowsTariffChange(t *testing.T) {
+	s := newWalletSpecEnv(t)
+	doc := strings.Replace(string(standardDocWith(t, `"min_spend":"100"`, `"min_spend":"500"`)), `"id":"standard"`, `"id":"premium"`, 1)
+	_, err := s.e.PutTariff([]byte(doc))
+	require.NoError(t, err)
+	s.tenant("t", nil)
+	s.topUp("t", "200")
+	_, err = s.storage("st", "t", "4348") // 100.004 spent: silver on standard
+	require.NoError(t, err)
+	require.Equal(t, "silver", s.wallet("t").Tier.Name)
+	s.sink.takeEvents()
+
+	premium, standard := "premium", "standard"
+	_, err = s.e.UpdateTenant("t", TenantPatch{Tariff: &premium})
+	require.NoError(t, err)
+	require.Equal(t, "bronze", s.wallet("t").Tier.Name)
+	require.Equal(t, []string{"tier_changed"}, s.eventTypes("t"))
+	_, err = s.sms("e", "t", 1)
+	require.NoError(t, err)
+	require.Empty(t, s.eventTypes("t"), "the next charge has nothing more to say")
+
+	_, err = s.e.UpdateTenant("t", TenantPatch{Tariff: &standard})
+	require.NoError(t, err)
+	require.Equal(t, "silver", s.wallet("t").Tier.Name)
+	require.Equal(t, []string{"tier_changed"}, s.eventTypes("t"))
+}

@@ -131,7 +131,9 @@ func (e *Engine) UpdateTenant(id string, p TenantPatch) (TenantInfo, error) {
 	w.WalletState = next
 	w.tariff = e.tariffs.get(next.TariffID)
 	o := e.newOp(sh, w)
-	if i, t := o.tier(); int32(i) != w.TierIndex && i > int(w.TierIndex) {
+	// Another tariff may put the lifetime spend in another tier, either way:
+	// say so now rather than at the next charge.
+	if i, t := o.tier(); int32(i) != w.TierIndex {
 		w.TierIndex = int32(i)
 		o.emit("tier_changed", func(ev *WalletEvent) { ev.Tier = t.Name })
 	}
