@@ -39,11 +39,19 @@ const testAdminKey = "sk_test_admin_key_0123456789"
 
 var envSeq atomic.Int64
 
-func newEnv(t *testing.T) *testEnv {
+func newEnv(t *testing.T) *testEnv { return newEnvOn(t, nil) }
+
+// newEnvOn is newEnv with the engine and the store on clock (nil: the system
+// clock): months, invoices and renewals need time to pass.
+func newEnvOn(t *testing.T, clock charging.Clock) *testEnv {
 	t.Helper()
-	st, err := store.Open("/db", store.Options{FS: vfs.NewMem(), Logf: func(string, ...any) {}})
+	opts := store.Options{FS: vfs.NewMem(), Logf: func(string, ...any) {}}
+	if clock != nil {
+		opts.Now = clock.Now
+	}
+	st, err := store.Open("/db", opts)
 	require.NoError(t, err)
-	eng, err := charging.New(charging.Config{Sink: st, Reader: st, IDEpoch: st.BootEpoch(), Shards: 4})
+	eng, err := charging.New(charging.Config{Sink: st, Reader: st, IDEpoch: st.BootEpoch(), Shards: 4, Clock: clock})
 	require.NoError(t, err)
 	require.NoError(t, st.Recover(eng.Restorer()))
 	_, err = eng.PutTariff(tariff.Standard().Doc)

@@ -7,9 +7,7 @@ import (
 	"io"
 	"log/slog"
 	"net"
-	"net/http"
 	"strconv"
-	"strings"
 	"testing"
 	"time"
 
@@ -37,25 +35,18 @@ func TestKafkaOutage(t *testing.T) {
 	require.NoError(t, err)
 	defer a.stop()
 	base := "http://" + a.addr
-	call := func(method, path, body string) (int, map[string]any) {
-		req, _ := http.NewRequest(method, base+path, strings.NewReader(body))
-		req.Header.Set("Authorization", "Bearer "+adminKey)
-		resp, err := http.DefaultClient.Do(req)
-		require.NoError(t, err)
-		defer resp.Body.Close()
-		var m map[string]any
-		_ = json.NewDecoder(resp.Body).Decode(&m)
-		return resp.StatusCode, m
+	admin := func(method, path, body string) (int, map[string]any) {
+		return call(t, base, adminKey, method, path, body)
 	}
-	code, _ := call("POST", "/v1/tenants", `{"id":"acme","tariff":"standard"}`)
+	code, _ := admin("POST", "/v1/tenants", `{"id":"acme","tariff":"standard"}`)
 	require.Equal(t, 201, code)
-	code, _ = call("POST", "/v1/tenants/acme/topups", `{"amount":"100","method":"manual","reference":"r1"}`)
+	code, _ = admin("POST", "/v1/tenants/acme/topups", `{"amount":"100","method":"manual","reference":"r1"}`)
 	require.Equal(t, 201, code)
 
 	charge := func(phase string, n int) (ids []string, elapsed time.Duration) {
 		start := time.Now()
 		for i := 0; i < n; i++ {
-			code, m := call("POST", "/v1/events", fmt.Sprintf(`{"event_id":"%s-%d","tenant":"acme","service":"sms","destination":"255712345678","segments":1}`, phase, i))
+			code, m := admin("POST", "/v1/events", fmt.Sprintf(`{"event_id":"%s-%d","tenant":"acme","service":"sms","destination":"255712345678","segments":1}`, phase, i))
 			require.Equal(t, 201, code, "%v", m)
 			ids = append(ids, m["transaction_id"].(string))
 		}
@@ -66,7 +57,7 @@ func TestKafkaOutage(t *testing.T) {
 	during, outage := charge("during", 200)
 	t.Logf("200 SMS debits: %s with Kafka up, %s with Kafka down", before, outage)
 
-	code, ready := call("GET", "/readyz", "")
+	code, ready := admin("GET", "/readyz", "")
 	require.Equal(t, 200, code, "a Kafka outage must not make the server unready: %v", ready)
 	cdrs := ready["kafka"].(map[string]any)["cdrs"].(map[string]any)
 	require.GreaterOrEqual(t, cdrs["backlog"].(float64), float64(1), "backlog visible in /readyz: %v", ready)
@@ -74,7 +65,7 @@ func TestKafkaOutage(t *testing.T) {
 	cluster = newCluster(t, port) // the broker is back (empty: kfake keeps no data here)
 	defer cluster.Close()
 	require.Eventually(t, func() bool {
-		_, r := call("GET", "/readyz", "")
+		_, r := admin("GET", "/readyz", "")
 		return r["kafka"].(map[string]any)["cdrs"].(map[string]any)["backlog"].(float64) == 0
 	}, 30*time.Second, 50*time.Millisecond, "the backlog drains when Kafka returns")
 	got := consumeIDs(t, port, len(during))
