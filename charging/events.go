@@ -150,19 +150,13 @@ func (e *Engine) Event(r EventRequest) (EventAnswer, bool, error) {
 	return ans, false, nil
 }
 
-// EventBatch applies independent events and waits once: commits complete in
-// submission order, so the last one's completion covers all.
+// EventBatch applies independent events and waits once. With a sink that
+// holds its group (the store) they are made durable in one group commit;
+// otherwise commits complete in submission order, and the last one's
+// completion covers all.
 func (e *Engine) EventBatch(rs []EventRequest) []EventResult {
 	out := make([]EventResult, len(rs))
-	var last *Commit
-	for i := range rs {
-		c, ans, replay, err := e.applyEvent(&rs[i])
-		out[i] = EventResult{Answer: ans, Replay: replay, Err: err}
-		if c != nil {
-			last = c
-		}
-	}
-	if last != nil {
+	if last := e.applyBatch(rs, out); last != nil {
 		if err := e.wait(last); err != nil {
 			for i := range out {
 				if out[i].Err == nil && !out[i].Replay {
@@ -172,6 +166,24 @@ func (e *Engine) EventBatch(rs []EventRequest) []EventResult {
 		}
 	}
 	return out
+}
+
+// applyBatch applies the events in order and returns the last commit any of
+// them joined. A sink that can hold its group (GroupHolder) keeps them all in
+// one group commit.
+func (e *Engine) applyBatch(rs []EventRequest, out []EventResult) (last *Commit) {
+	if h, ok := e.sink.(GroupHolder); ok {
+		h.Hold()
+		defer h.Release()
+	}
+	for i := range rs {
+		c, ans, replay, err := e.applyEvent(&rs[i])
+		out[i] = EventResult{Answer: ans, Replay: replay, Err: err}
+		if c != nil {
+			last = c
+		}
+	}
+	return last
 }
 
 // applyEvent applies an event in memory and submits its effect; the caller

@@ -14,6 +14,15 @@ type Sink interface {
 	Submit(e *Effect) *Commit
 }
 
+// GroupHolder is a Sink that can keep the effects of one request in one
+// group commit: between Hold and Release it seals no group, and Submit does
+// not block. EventBatch uses it, so that a batch is made durable with one
+// commit (SPEC 7). A holder releases before it waits for any commit.
+type GroupHolder interface {
+	Hold()
+	Release()
+}
+
 // Commit is one group commit that many effects wait on.
 type Commit struct {
 	done     chan struct{}

@@ -17,7 +17,7 @@ func (s *Store) Submit(e *charging.Effect) *charging.Commit {
 		panic("store: an Effect's event answer must come with its CDR (it is kept in the CDR log)")
 	}
 	s.mu.Lock()
-	for s.err == nil && !s.closing && s.full() {
+	for s.err == nil && !s.closing && s.full() && s.holds == 0 {
 		s.space.Wait()
 	}
 	if c := s.refusal(); c != nil {
@@ -34,6 +34,36 @@ func (s *Store) Submit(e *charging.Effect) *charging.Commit {
 		s.wake()
 	}
 	return c
+}
+
+// Hold keeps the pending group from being sealed until Release, so that the
+// effects submitted meanwhile commit together (charging.GroupHolder): a batch
+// of events is made durable with one commit. While a hold is on, Submit does
+// not wait for space: a holder must never wait for the commit it holds back,
+// nor for a wallet lock held by a submitter that does. A new hold waits while
+// the group is full or the committer wants to seal it, so holds end and the
+// group outgrows its bounds by at most what the current holders submit.
+func (s *Store) Hold() {
+	s.mu.Lock()
+	for s.err == nil && !s.closing && (s.sealWant || s.full()) {
+		s.space.Wait()
+	}
+	s.holds++
+	s.mu.Unlock()
+}
+
+// Release ends a Hold.
+func (s *Store) Release() {
+	s.mu.Lock()
+	s.holds--
+	if s.holds < 0 {
+		s.mu.Unlock()
+		panic("store: Release without Hold")
+	}
+	if s.holds == 0 && s.sealWant {
+		s.space.Broadcast()
+	}
+	s.mu.Unlock()
 }
 
 // refusal returns the finished Commit to hand out instead of accepting an
@@ -255,6 +285,10 @@ func (s *Store) take() *group {
 			return nil
 		}
 		if s.cur.effects > 0 {
+			if !s.waitHoldsLocked() {
+				s.mu.Unlock()
+				return nil
+			}
 			g := s.swapLocked()
 			s.mu.Unlock()
 			return g
@@ -266,6 +300,17 @@ func (s *Store) take() *group {
 		s.mu.Unlock()
 		s.idleWait()
 	}
+}
+
+// waitHoldsLocked waits, with mu held, until no Hold keeps the pending group
+// open; new holds wait meanwhile. It reports false if the store failed.
+func (s *Store) waitHoldsLocked() bool {
+	for s.holds > 0 && s.err == nil {
+		s.sealWant = true
+		s.space.Wait()
+	}
+	s.sealWant = false
+	return s.err == nil
 }
 
 // swapLocked detaches the pending group, records the log heads in it (so a

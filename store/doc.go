@@ -22,6 +22,14 @@
 //     MaxPendingEffects (65,536), Submit blocks until the committer takes it.
 //     The engine holds a wallet lock meanwhile, so a slow disk slows charging
 //     rather than growing memory without bound.
+//   - Held groups. Between Hold and Release (charging.GroupHolder) the
+//     committer does not seal the pending group, so the effects of one
+//     request, a batch of events, commit together: one fsync, and after a
+//     crash all of them or none. While a hold is on, Submit does not wait
+//     for space (a holder must not wait for the commit it holds back); a new
+//     Hold waits while the group is full or the committer wants it, so the
+//     bound is exceeded only by what the current holders submit (a batch is
+//     at most 1000 effects).
 //   - Fail closed. If a commit fails (disk full, I/O error) the group's
 //     Commit, the pending group's and every later Submit's finish with an
 //     error wrapping charging.ErrUnavailable (errors.Is works for both it and

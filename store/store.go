@@ -35,6 +35,8 @@ type Store struct {
 	nextEvent uint64 // last event log seq assigned
 	err       error  // set once by fail: the store is failed
 	closing   bool
+	holds     int  // Hold calls not yet released: the pending group stays open
+	sealWant  bool // the committer waits for holds to end to take the group
 
 	kick          chan struct{} // wakes the committer; buffered 1
 	committerDone chan struct{}
