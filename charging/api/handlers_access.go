@@ -12,7 +12,10 @@ import (
 //   - no key is given a role with a permission its maker lacks, and no key
 //     revokes a key whose role has a permission it lacks;
 //   - custom roles belong to one tenant and never hold the platform's
-//     permissions.
+//     permissions;
+//   - redefining a custom role changes every key that holds it, whoever made
+//     the key: the redefining key must hold every permission of the new set,
+//     so it is that key (roles.write: an owner) that gives them.
 
 func (s *Server) createKey(r *request) error {
 	var b keyBody
