@@ -82,9 +82,11 @@ func (d *decoder) peek() byte {
 	return d.data[d.pos]
 }
 
-// finish checks that nothing but whitespace follows the top-level value.
+// finish checks that nothing but whitespace follows the top-level value
+// (not peek: a NUL byte is data, not the end).
 func (d *decoder) finish() *apiError {
-	if d.syntax == nil && d.peek() != 0 {
+	d.ws()
+	if d.syntax == nil && d.pos < len(d.data) {
 		d.fail("unexpected data after the JSON object")
 	}
 	return d.err()
@@ -212,6 +214,16 @@ func (d *decoder) array(it *arrIter, field string) bool {
 	}
 	d.skipValue(0)
 	d.bad(field, "must be an array")
+	return false
+}
+
+// elemNull consumes a null element and flags it: in a list, null is not
+// "absent" but a wrong element.
+func (d *decoder) elemNull(field string) bool {
+	if d.null() {
+		d.bad(field, "must not hold null")
+		return true
+	}
 	return false
 }
 

@@ -205,6 +205,9 @@ func (d *decoder) capabilities() []string {
 	}
 	out := []string{}
 	for d.elem(&ai) {
+		if d.elemNull("capabilities") {
+			continue
+		}
 		v, ok := d.id("capabilities")
 		if !ok {
 			continue
@@ -319,6 +322,9 @@ func (d *decoder) decodeRole() (permSet, *apiError) {
 				d.unknown()
 				continue
 			}
+			if d.null() {
+				continue // absent, as null is elsewhere: required below
+			}
 			has = true
 			set = d.permissions()
 		}
@@ -338,6 +344,9 @@ func (d *decoder) permissions() permSet {
 		return 0
 	}
 	for d.elem(&ai) {
+		if d.elemNull("permissions") {
+			continue
+		}
 		b, ok := d.str("permissions")
 		if !ok {
 			continue
