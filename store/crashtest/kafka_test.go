@@ -63,6 +63,15 @@ func expectedCDRs(reqs []*request) map[string]bool {
 			if id, _ := r.answer["transaction_id"].(string); id != "" {
 				want[id] = true
 			}
+		case r.path == "/v1/events/batch":
+			items, _ := r.answer["results"].([]any)
+			for _, it := range items {
+				if m, _ := it.(map[string]any); m != nil {
+					if id, _ := m["transaction_id"].(string); id != "" {
+						want[id] = true
+					}
+				}
+			}
 		case strings.HasSuffix(r.path, "/stop"):
 			if id, _ := r.answer["cdr_id"].(string); id != "" {
 				want[id] = true
