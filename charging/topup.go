@@ -4,7 +4,8 @@ import "github.com/salio/salio/reservation"
 
 // TopUp credits a wallet. The reference is the idempotency key, unique per
 // wallet: a repeat with the same amount and method returns the original
-// answer (transaction and wallet as the top-up left it) and credits nothing; with another amount or method it is a conflict.
+// answer (transaction and wallet as the top-up left it) and credits nothing;
+// with another amount or method it is a conflict.
 func (e *Engine) TopUp(tenant string, r TopUpRequest) (TopUpResult, bool, error) {
 	if err := e.checkUsable(); err != nil {
 		return TopUpResult{}, false, err
