@@ -1,9 +1,11 @@
 package store
 
 import (
+	"bytes"
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"hash/maphash"
 	"time"
 
 	"github.com/cockroachdb/pebble/v2"
@@ -40,26 +42,30 @@ import (
 type pending struct {
 	g    group
 	upTo uint64           // 0: nothing pending
-	last map[string]int32 // image key → its live record in g
+	last map[uint64]int32 // image key's hash → its live record in g
 	ov   *overlay
 }
 
 // add folds one deferred record into p. A usage delta is summed into its
 // line and a transaction kept by tenant, in the overlay; an image replaces
 // its key's previous record, so that a busy wallet costs a checkpoint one
-// record to sort, not one per effect.
+// record to sort, not one per effect. Keys are matched by hash, then
+// compared (no string per key: a call leaves one new session key): a
+// collision only keeps a record live, and a checkpoint writes same-key
+// records in order, so the last still wins.
 func (p *pending) add(o op, key, value []byte) error {
 	if o == opMerge || key[0] == kindTransaction {
 		return p.ov.add(o, key, value)
 	}
 	if p.last == nil {
-		p.last = map[string]int32{}
+		p.last = map[uint64]int32{}
 	}
-	if i, ok := p.last[string(key)]; ok {
+	h := maphash.Bytes(redoSeed, key)
+	if i, ok := p.last[h]; ok && bytes.Equal(p.g.key(&p.g.recs[i]), key) {
 		p.g.recs[i].dead = true
 	}
 	p.g.addRaw(o, key, value)
-	p.last[string(key)] = int32(len(p.g.recs) - 1)
+	p.last[h] = int32(len(p.g.recs) - 1)
 	return nil
 }
 
@@ -104,18 +110,28 @@ func (s *Store) maybeCheckpoint(force bool) {
 		}
 		<-s.ckptIdle
 	}
-	job := &pending{}
-	*job, s.pend = s.pend, pending{}
-	select {
-	case s.pend.g = <-s.spareFromCkpt:
-	default:
-	}
+	job := s.takePending()
 	s.ovMu.Lock()
 	s.ovOld, s.ovNew = s.ovNew, newOverlay()
 	s.ovMu.Unlock()
 	s.lastCkpt = time.Now()
 	s.stats.pendingBytes.Store(0)
 	s.ckptJobs <- job
+}
+
+// takePending hands over the pending records for a checkpoint and starts
+// anew on the spare buffers a finished checkpoint gave back, if any. The
+// image index stays, emptied but with its room: the checkpoint reads g alone.
+func (s *Store) takePending() *pending {
+	job := &pending{}
+	*job, s.pend = s.pend, pending{last: s.pend.last}
+	job.last = nil
+	clear(s.pend.last)
+	select {
+	case s.pend.g = <-s.spareFromCkpt:
+	default:
+	}
+	return job
 }
 
 // idleWait blocks the committer until Submit kicks it; with deferred records
