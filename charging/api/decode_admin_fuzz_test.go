@@ -211,27 +211,19 @@ func checkTenant(t *testing.T, body []byte, b *tenantBody, patch bool) {
 	sameStrings(t, body, map[string]string{"id": c.ID, "currency": c.Currency, "name": c.Name, "tariff": c.Tariff})
 }
 
-func FuzzDecodeTenantCreate(f *testing.F) {
-	addSeeds(f, tenantSeeds...)
-	f.Fuzz(func(t *testing.T, body []byte) {
-		var b tenantBody
-		if err := newTestDecoder(body).decodeTenant(&b, false); err != nil {
-			rejected(t, err)
-			return
-		}
-		checkTenant(t, body, &b, false)
-	})
-}
+func FuzzDecodeTenantCreate(f *testing.F) { fuzzTenant(f, false) }
 
-func FuzzDecodeTenantPatch(f *testing.F) {
+func FuzzDecodeTenantPatch(f *testing.F) { fuzzTenant(f, true) }
+
+func fuzzTenant(f *testing.F, patch bool) {
 	addSeeds(f, tenantSeeds...)
 	f.Fuzz(func(t *testing.T, body []byte) {
 		var b tenantBody
-		if err := newTestDecoder(body).decodeTenant(&b, true); err != nil {
+		if err := newTestDecoder(body).decodeTenant(&b, patch); err != nil {
 			rejected(t, err)
 			return
 		}
-		checkTenant(t, body, &b, true)
+		checkTenant(t, body, &b, patch)
 	})
 }
 

@@ -19,6 +19,13 @@ func (c *specClock) Now() time.Time      { return time.UnixMilli(c.ms.Load()).UT
 func (c *specClock) set(t time.Time)     { c.ms.Store(t.UnixMilli()) }
 func (c *specClock) add(d time.Duration) { c.ms.Add(d.Milliseconds()) }
 
+// clockAt is a manual clock that reads t.
+func clockAt(t time.Time) *specClock {
+	c := &specClock{}
+	c.set(t)
+	return c
+}
+
 func micros(t *testing.T, v any) int64 {
 	t.Helper()
 	s, ok := v.(string)
@@ -38,8 +45,7 @@ func micros(t *testing.T, v any) int64 {
 // filtered by type; usage has one line per item named as the spec says, and
 // a session counts in the month it ends (SPEC 7 history and usage).
 func TestSpecAPIHistory(t *testing.T) {
-	clock := &specClock{}
-	clock.set(time.Date(2026, 9, 30, 23, 50, 0, 0, time.UTC))
+	clock := clockAt(time.Date(2026, 9, 30, 23, 50, 0, 0, time.UTC))
 	e := newEnvOn(t, clock)
 	e.tenant("acme", "")
 	e.topUp("acme", "10")
@@ -133,8 +139,7 @@ func TestSpecAPIHistory(t *testing.T) {
 // fields, closing = opening + payments − total_charges, and each month's
 // opening is the previous closing (SPEC 7 invoices).
 func TestSpecAPIInvoices(t *testing.T) {
-	clock := &specClock{}
-	clock.set(time.Date(2026, 9, 10, 12, 0, 0, 0, time.UTC))
+	clock := clockAt(time.Date(2026, 9, 10, 12, 0, 0, 0, time.UTC))
 	e := newEnvOn(t, clock)
 	e.tenant("acme", "")
 	e.topUp("acme", "10")

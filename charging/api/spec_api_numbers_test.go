@@ -13,8 +13,7 @@ import (
 // when a renewal cannot be paid (its number_suspended event: numbers.txt),
 // is retried by a later top-up, and is deleted without refund (SPEC 7).
 func TestSpecAPINumbers(t *testing.T) {
-	clock := &specClock{}
-	clock.set(time.Date(2028, 1, 31, 9, 0, 0, 0, time.UTC))
+	clock := clockAt(time.Date(2028, 1, 31, 9, 0, 0, 0, time.UTC))
 	e := newEnvOn(t, clock)
 	e.tenant("acme", "")
 	e.topUp("acme", "5")

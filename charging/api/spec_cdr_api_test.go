@@ -34,8 +34,7 @@ func (e *testEnv) cdrs() []map[string]any {
 // GET /v1/cdrs; a stop's cdr_id is its CDR's id; an expired session's CDR
 // says termination "expired" (SPEC 7, 8).
 func TestSpecCDRFields(t *testing.T) {
-	clock := &specClock{}
-	clock.set(time.Date(2026, 11, 24, 10, 0, 0, 0, time.UTC))
+	clock := clockAt(time.Date(2026, 11, 24, 10, 0, 0, 0, time.UTC))
 	e := newEnvOn(t, clock)
 	e.tenant("acme", "")
 	e.topUp("acme", "10")
