@@ -11,23 +11,25 @@ import (
 // memSink records every effect in memory and answers Reader queries from it:
 // the engine's tests run without a store.
 type memSink struct {
-	mu       sync.Mutex
-	txs      map[string][]Transaction // tenant → ascending seq
-	cdrs     []CDR
-	events   []WalletEvent
-	usage    map[string]map[int32]map[string]*UsageLine
-	invoices map[string][]Invoice
-	wallets  map[string]WalletState
-	sessions map[string]SessionState
-	topups   map[string]TopUpRecord // tenant/reference
-	effects  int
+	mu        sync.Mutex
+	txs       map[string][]Transaction // tenant → ascending seq
+	cdrs      []CDR
+	events    []WalletEvent
+	usage     map[string]map[int32]map[string]*UsageLine
+	invoices  map[string][]Invoice
+	wallets   map[string]WalletState
+	sessions  map[string]SessionState // under their own keys
+	closed    map[string]SessionState // with the CDR that closed them, as the store's CDR log keeps them
+	topups    map[string]TopUpRecord  // tenant/reference
+	forgotten []string                // ForgetSessions, in order
+	effects   int
 }
 
 func newMemSink() *memSink {
 	return &memSink{
 		txs: map[string][]Transaction{}, usage: map[string]map[int32]map[string]*UsageLine{},
 		invoices: map[string][]Invoice{}, wallets: map[string]WalletState{}, sessions: map[string]SessionState{},
-		topups: map[string]TopUpRecord{},
+		closed: map[string]SessionState{}, topups: map[string]TopUpRecord{},
 	}
 }
 
@@ -37,12 +39,17 @@ func (m *memSink) Submit(e *Effect) *Commit {
 	m.effects++
 	for _, id := range e.ForgetSessions {
 		delete(m.sessions, id)
+		m.forgotten = append(m.forgotten, id)
 	}
 	if e.Wallet != nil {
 		m.wallets[e.Wallet.Tenant] = *e.Wallet
 	}
-	if e.Session != nil {
-		m.sessions[e.Session.ID] = *e.Session
+	switch s := e.Session; {
+	case s != nil && s.Closed && e.CDR != nil && e.Event == nil: // the store's closedInLog
+		delete(m.sessions, s.ID)
+		m.closed[s.ID] = *s
+	case s != nil:
+		m.sessions[s.ID] = *s
 	}
 	if e.Transaction != nil {
 		m.txs[e.Transaction.Tenant] = append(m.txs[e.Transaction.Tenant], *e.Transaction)

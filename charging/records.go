@@ -63,13 +63,19 @@ type SessionAnswer struct {
 
 // SessionState is the durable image of one voice or IVR session. A closed
 // session is kept (Closed = true) until the idempotency retention passes so
-// that retries of its start and stop replay their answers.
+// that retries of its start and stop replay their answers. The store keeps
+// an open session's image under its key and a closed one's with its CDR
+// (Restorer.RestoreClosedSession).
 type SessionState struct {
 	// ID, Tenant and Closed share the first cache line: forgetting the
 	// oldest closed session to make room reads only these.
 	ID     string
 	Tenant string
 	Closed bool
+	// keyed is the engine's bookkeeping, not part of the image: this closed
+	// session was recovered from its own key (a store written before closed
+	// images moved to the CDR log), so forgetting it must delete that key.
+	keyed bool
 	// expirySlot is the engine's bookkeeping, not part of the image: where
 	// the shard's timer heap holds this open session's expiry deadline
 	// (reservation.Timer.Slot), so that closing the session removes it.
@@ -283,9 +289,16 @@ type Effect struct {
 	Role        *RoleRecord
 	Invoice     *Invoice
 
-	// ForgetSessions lists closed sessions past retention to delete. (Event
-	// records need no delete: the store keeps an event's answer with its CDR
-	// in the CDR log, which its retention prunes.)
+	// NewSession says that Session was created by this effect: no earlier
+	// effect wrote it, so a store may drop its images altogether if it closes
+	// before they reach their key.
+	NewSession bool
+
+	// ForgetSessions lists closed sessions past retention whose images have
+	// keys of their own to delete (those recovered from an older store).
+	// Event records and the closed sessions of this version need no delete:
+	// the store keeps them with their CDRs in the CDR log, which its
+	// retention prunes.
 	ForgetSessions []string
 }
 

@@ -55,19 +55,53 @@ func (r restorer) withWallet(tenant, what string, fn func(sh *reservation.Shard[
 	return nil
 }
 
+// RestoreSession takes a session kept under its own key: an open one, or a
+// closed one that a store written before closed sessions moved to the CDR log
+// still holds (keyed: forgetting it deletes that key).
 func (r restorer) RestoreSession(ss SessionState) error {
 	s := &ss
-	ret := r.e.cfg.Retention.Milliseconds()
 	return r.withWallet(s.Tenant, "session "+s.ID, func(sh *reservation.Shard[wallet], w *wallet) {
 		r.e.sessions.Put(s.ID, s)
 		if s.Closed {
-			r.e.idemCount.Add(1)
-			sh.Forget.Push(reservation.Timer{AtMs: s.ClosedAt + ret, Kind: reservation.TimerForgetSession, Tenant: s.Tenant, Key: s.ID})
+			s.keyed = true
+			r.retainClosed(sh, s)
 			return
 		}
 		w.open.put(s)
 		pushExpiry(sh, s)
 	})
+}
+
+// RestoreClosedSession takes a closed session kept with its CDR; the store
+// hands them over in commit order, after RestoreSession's. One past the
+// retention is skipped. If the id is taken, an open session is the newer (an
+// id is used again only once its closed session is forgotten) and stays, and
+// a closed one is the older and is replaced.
+func (r restorer) RestoreClosedSession(ss SessionState) error {
+	s := &ss
+	if !s.Closed {
+		return fmt.Errorf("restore closed session %s: it is open", s.ID)
+	}
+	if s.ClosedAt+r.e.cfg.Retention.Milliseconds() <= r.e.nowMs() {
+		return nil
+	}
+	return r.withWallet(s.Tenant, "session "+s.ID, func(sh *reservation.Shard[wallet], w *wallet) {
+		if old, ok := r.e.sessions.Get(s.ID); ok {
+			if !old.Closed {
+				return
+			}
+			s.keyed = old.keyed // its key, if any, is still to delete
+			r.e.idemCount.Add(-1)
+		}
+		r.e.sessions.Put(s.ID, s)
+		r.retainClosed(sh, s)
+	})
+}
+
+// retainClosed counts a recovered closed session and queues its forgetting.
+func (r restorer) retainClosed(sh *reservation.Shard[wallet], s *SessionState) {
+	r.e.idemCount.Add(1)
+	sh.Forget.Push(reservation.Timer{AtMs: s.ClosedAt + r.e.cfg.Retention.Milliseconds(), Kind: reservation.TimerForgetSession, Tenant: s.Tenant, Key: s.ID})
 }
 
 func (r restorer) RestoreNumber(ns NumberState) error {
@@ -136,6 +170,12 @@ func (e *Engine) verifyRecovered() error {
 		sh := e.wallets.Shard(i)
 		sh.Lock()
 		sh.Forget.Sort() // recovery pushed retention deadlines in key order
+		// The CDR log may hold more closed sessions than memory may keep.
+		for limit := e.retainedPerShard(); ; {
+			if _, ok := e.evictOldest(sh, limit); !ok {
+				break
+			}
+		}
 		var bad error
 		sh.Range(func(tenant string, w *wallet) bool {
 			var sum int64

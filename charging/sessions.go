@@ -51,7 +51,7 @@ func (e *Engine) StartSession(r StartRequest) (SessionReply, bool, error) {
 	w.open.put(s)
 	o.reserve(s.Reserved)
 	pushExpiry(sh, s)
-	o.fx.Session = s
+	o.fx.Session, o.fx.NewSession = s, true
 	rep := s.reply(s.StartAnswer)
 	e.shards[sh.ID()].grants++
 	if err := e.wait(o.submit()); err != nil {
@@ -67,9 +67,6 @@ func pushExpiry(sh *reservation.Shard[wallet], s *SessionState) {
 	sh.Timers.Push(reservation.Timer{AtMs: s.ExpiresAt, Kind: reservation.TimerSessionExpiry, Tenant: s.Tenant, Key: s.ID,
 		Slot: &s.expirySlot})
 }
-
-// isClosed is a DeleteIf predicate: only a closed session is forgotten.
-func isClosed(s *SessionState) bool { return s.Closed }
 
 func validateStart(r *StartRequest) (string, error) {
 	if r.Service != "voice" && r.Service != "ivr" {

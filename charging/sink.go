@@ -69,6 +69,7 @@ type Restorer interface {
 	RestoreTariff(TariffRecord) error
 	RestoreWallet(WalletState) error
 	RestoreSession(SessionState) error
+	RestoreClosedSession(SessionState) error
 	RestoreNumber(NumberState) error
 	RestoreEvent(EventAnswer) error
 	RestoreTopUp(TopUpRecord) error

@@ -121,9 +121,16 @@ func (e *Engine) fire(sh *reservation.Shard[wallet], t reservation.Timer, now in
 // store. The timer was pushed to the session's wallet shard, whose lock is held.
 func (e *Engine) forgetSession(id string, now int64) *Commit {
 	retentionMs := e.cfg.Retention.Milliseconds()
-	if !e.sessions.DeleteIf(id, func(s *SessionState) bool { return s.Closed && s.ClosedAt+retentionMs <= now }) {
+	keyed := false
+	if !e.sessions.DeleteIf(id, func(s *SessionState) bool {
+		keyed = s.keyed
+		return s.Closed && s.ClosedAt+retentionMs <= now
+	}) {
 		return nil
 	}
 	e.idemCount.Add(-1)
+	if !keyed {
+		return nil // its image went with its CDR, which the log's retention prunes
+	}
 	return e.sink.Submit(&Effect{ForgetSessions: []string{id}})
 }

@@ -103,20 +103,41 @@ func (e *Engine) rememberTopUp(o *op, rec *TopUpRecord) {
 }
 
 // evictRetained forgets the shard's oldest closed sessions and top-up records
-// early, and counts them, while the shard holds more than its share of
-// MaxIdempotencyRecords: memory stays bounded whatever the call rate. A
-// forgotten session's key goes with this op's effect; a top-up reference stays
-// recognised for good through the store (TopUpReader).
+// early while the shard holds more than its share of MaxIdempotencyRecords:
+// memory stays bounded whatever the call rate. A forgotten session's key, if
+// it has one, goes with this op's effect; a top-up reference stays recognised
+// for good through the store (TopUpReader).
 func (o *op) evictRetained() {
-	e, sh := o.e, o.sh
-	for limit := max(1, e.cfg.MaxIdempotencyRecords/e.wallets.Len()); sh.Forget.Len() > limit; {
+	for limit := o.e.retainedPerShard(); ; {
+		id, ok := o.e.evictOldest(o.sh, limit)
+		if !ok {
+			return
+		}
+		if id != "" {
+			o.fx.ForgetSessions = append(o.fx.ForgetSessions, id)
+		}
+	}
+}
+
+// retainedPerShard is a shard's share of MaxIdempotencyRecords.
+func (e *Engine) retainedPerShard() int { return max(1, e.cfg.MaxIdempotencyRecords/e.wallets.Len()) }
+
+// evictOldest forgets, and counts, the shard's oldest closed session or top-up
+// record if the shard holds more than limit; it reports false if it held no
+// more. A forgotten session whose image has a key of its own in the store is
+// returned as keyedID, for the caller to delete.
+func (e *Engine) evictOldest(sh *reservation.Shard[wallet], limit int) (keyedID string, ok bool) {
+	for sh.Forget.Len() > limit {
 		t, _ := sh.Forget.PopFront()
 		switch t.Kind {
 		case reservation.TimerForgetSession:
-			if !e.sessions.DeleteIf(t.Key, isClosed) {
+			keyed := false
+			if !e.sessions.DeleteIf(t.Key, func(s *SessionState) bool { keyed = s.keyed; return s.Closed }) {
 				continue
 			}
-			o.fx.ForgetSessions = append(o.fx.ForgetSessions, t.Key)
+			if keyed {
+				keyedID = t.Key
+			}
 		case reservation.TimerForgetTopUp:
 			w := sh.Get(t.Tenant)
 			if w == nil || w.topups[t.Key] == nil {
@@ -128,5 +149,7 @@ func (o *op) evictRetained() {
 		}
 		e.idemCount.Add(-1)
 		e.evictions.Add(1)
+		return keyedID, true
 	}
+	return "", false
 }

@@ -53,7 +53,13 @@ type pending struct {
 // compared (no string per key: a call leaves one new session key): a
 // collision only keeps a record live, and a checkpoint writes same-key
 // records in order, so the last still wins.
-func (p *pending) add(o op, key, value []byte) error {
+//
+// A session that started since this checkpoint began and has closed leaves
+// nothing: its images were only ever here and in redo records, and its closed
+// image is in the CDR log, so the Delete of its key is dropped with them
+// (fresh). One that started earlier was written to its key, which the Delete
+// removes.
+func (p *pending) add(o op, key, value []byte, fresh bool) error {
 	if o == opMerge || key[0] == kindTransaction {
 		return p.ov.add(o, key, value)
 	}
@@ -63,8 +69,13 @@ func (p *pending) add(o op, key, value []byte) error {
 	h := maphash.Bytes(redoSeed, key)
 	if i, ok := p.last[h]; ok && bytes.Equal(p.g.key(&p.g.recs[i]), key) {
 		p.g.recs[i].dead = true
+		fresh = fresh || p.g.recs[i].fresh
+	}
+	if fresh && o == opDelete {
+		return nil // p.last still finds the dead, fresh start
 	}
 	p.g.addRaw(o, key, value)
+	p.g.recs[len(p.g.recs)-1].fresh = fresh
 	p.last[h] = int32(len(p.g.recs) - 1)
 	return nil
 }
@@ -80,7 +91,7 @@ func (s *Store) foldDeferred(g *group) {
 	p.ov = s.ovNew
 	for i := range g.recs {
 		if r := &g.recs[i]; r.deferred && !r.dead {
-			if err := p.add(r.op, g.key(r), g.value(r)); err != nil {
+			if err := p.add(r.op, g.key(r), g.value(r), r.fresh); err != nil {
 				panic(err) // encoded by appendEffect a moment ago
 			}
 		}
@@ -309,7 +320,7 @@ func (s *Store) replayRedo() error {
 		}
 		p.upTo = binary.BigEndian.Uint64(k[1:])
 		var addErr error
-		err := walkRedo(v, func(o op, key, value []byte) { addErr = errors.Join(addErr, p.add(o, key, value)) })
+		err := walkRedo(v, func(o op, key, value []byte) { addErr = errors.Join(addErr, p.add(o, key, value, false)) })
 		err = errors.Join(err, addErr)
 		return err == nil, err
 	})

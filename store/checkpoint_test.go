@@ -140,13 +140,7 @@ func TestRedoReplayedAfterUncleanStop(t *testing.T) {
 	t.Logf("%d effects in %d groups", st.Effects, st.Commits)
 	require.Greater(t, countKeys(t, s, kindRedo), 0)
 	require.Zero(t, countKeys(t, s, kindWallet))
-	// Die without Close: stop the goroutines that would checkpoint, then
-	// close Pebble under them (what is synced stays).
-	s.mu.Lock()
-	s.err = charging.ErrUnavailable // no more commits or checkpoints
-	s.failed.Store(true)
-	s.mu.Unlock()
-	require.NoError(t, s.db.Close())
+	dieWithoutClose(t, s)
 
 	s = openStore(t, dir, testOptions())
 	require.Zero(t, countKeys(t, s, kindRedo))
@@ -161,6 +155,17 @@ func TestRedoReplayedAfterUncleanStop(t *testing.T) {
 		require.NoError(t, err)
 		require.Len(t, txs, 30, tenant)
 	}
+}
+
+// dieWithoutClose stops s as a killed process would: it stops the goroutines
+// that would checkpoint, then closes Pebble under them (what is synced stays).
+func dieWithoutClose(t *testing.T, s *Store) {
+	t.Helper()
+	s.mu.Lock()
+	s.err = charging.ErrUnavailable // no more commits or checkpoints
+	s.failed.Store(true)
+	s.mu.Unlock()
+	require.NoError(t, s.db.Close())
 }
 
 // TestLogKeysHoldGroups: effects committed together share one log key per

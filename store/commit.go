@@ -97,8 +97,8 @@ func (s *Store) wake() {
 // appendEffect encodes e's records into g. Wallet and session images, usage
 // deltas and transactions are deferred to the redo record (see
 // checkpoint.go); forgets go first so that a record the same effect writes
-// wins. An event's idempotency record is its CDR log entry, which retention
-// prunes: nothing to forget. Log records take the next sequence numbers:
+// wins. An event's idempotency record, and a closed session's, is its CDR log
+// entry, which retention prunes: nothing to forget. Log records take the next sequence numbers:
 // this runs under Store.mu, so seq order is submit order.
 func (s *Store) appendEffect(g *group, e *charging.Effect) {
 	for _, id := range e.ForgetSessions {
@@ -117,8 +117,13 @@ func (s *Store) appendEffect(g *group, e *charging.Effect) {
 		start := len(g.buf)
 		g.buf = appendKey1(g.buf, kindSession, ss.ID)
 		k := len(g.buf)
-		g.buf = appendSession(g.buf, ss)
-		g.addDeferred(opSet, start, k)
+		if closedInLog(e) {
+			g.addDeferred(opDelete, start, k) // its image goes with its CDR (appendLogs)
+		} else {
+			g.buf = appendSession(g.buf, ss)
+			g.addDeferred(opSet, start, k)
+		}
+		g.recs[len(g.recs)-1].fresh = e.NewSession
 	}
 	if t := e.Transaction; t != nil {
 		start := len(g.buf)
@@ -146,8 +151,20 @@ func (s *Store) appendEffect(g *group, e *charging.Effect) {
 	appendConfig(g, e)
 }
 
-// appendLogs appends the CDR (with the answer of the event it charged) and
-// the wallet events to the group's log entries.
+// closedInLog reports that e closes a session with its CDR: the session's
+// closed image then goes into the CDR log entry, as an event's answer does,
+// and its key is deleted. A closed session is only read back to answer a
+// retry within the retention, which the log is kept for, so it need not be
+// written to a key of its own at the next checkpoint, flushed and compacted,
+// and one that opened since the last checkpoint is never written to its key
+// at all (see pending.add).
+func closedInLog(e *charging.Effect) bool {
+	return e.CDR != nil && e.Event == nil && e.Session != nil && e.Session.Closed
+}
+
+// appendLogs appends the CDR (with the answer of the event it charged, or the
+// image of the session it closed) and the wallet events to the group's log
+// entries.
 func (s *Store) appendLogs(g *group, e *charging.Effect) {
 	if c := e.CDR; c != nil {
 		s.nextCDR++
@@ -160,6 +177,8 @@ func (s *Store) appendLogs(g *group, e *charging.Effect) {
 		s.scratch = s.scratch[:0]
 		if a := e.Event; a != nil {
 			s.scratch = appendLogAnswer(s.scratch, a, c)
+		} else if closedInLog(e) {
+			s.scratch = appendLogSession(s.scratch, e.Session)
 		}
 		g.cdrs.body = enc(g.cdrs.body).raw(s.scratch)
 	}

@@ -169,11 +169,26 @@
 // refused for good with Park (a copy of the record is kept; Parked lists
 // them).
 //
-// A CDR log entry also carries the answer of the event it charged: that is
-// the event's idempotency record. The log is kept at least as long as the
-// idempotency retention (both are Options.Retention), so the answer needs no
-// key of its own; recovery restores the answers from the log, and the
-// engine's ForgetEvents needs no delete.
+// A CDR log entry also carries the answer of the event it charged, or the
+// closed image of the session it ended: that is the event's or the closed
+// session's idempotency record. The log is kept at least as long as the
+// idempotency retention (both are Options.Retention), so neither needs a key
+// of its own; recovery restores both from the log (Restorer.RestoreEvent,
+// RestoreClosedSession), and forgetting them needs no delete.
+//
+// A session's key thus holds only an open session. Its close deletes the key
+// (deferred), and a session that opened since the last checkpoint never
+// reaches its key at all: its start's record is marked fresh
+// (Effect.NewSession), and a Delete that follows a fresh chain within a group
+// or a pending checkpoint is dropped with it. A call that starts and stops
+// within a checkpoint interval, most of them under load, costs the LSM
+// nothing but its CDR log entry: before, its closed image was written at the
+// next checkpoint under a random key, flushed, compacted, and deleted a day
+// later. (Measured in bench/notes.md, twelfth round.) Closed images that an
+// older store left under their keys are still read (RestoreSession) and
+// deleted when the engine forgets them; a store written this way cannot be
+// opened by a binary from before it (its recovery rejects the new log entry
+// with an error).
 //
 // # Retention
 //
@@ -203,7 +218,7 @@
 //	'f' id version              TariffRecord, every version
 //	'g' seq                     redo record: a group's deferred records (op, key, value)*
 //	'w' tenant                  WalletState (deferred; last image)
-//	's' session-id              SessionState (deferred; global: looked up by id); deleted by ForgetSessions
+//	's' session-id              open SessionState (deferred; global: looked up by id); deleted at its close
 //	'n' tenant number           NumberState; Deleted=true deletes the key
 //	'p' tenant reference        TopUpRecord (idempotency, kept for good)
 //	'k' key-id                  KeyRecord; Deleted=true deletes the key
@@ -211,7 +226,7 @@
 //	't' tenant seq              Transaction (deferred; reverse scan = newest first)
 //	'u' tenant month item       usage sums (deferred; merge operands, see below)
 //	'v' tenant month            Invoice
-//	'c' first-seq               CDR log: one group's entries (CDR + event answer)
+//	'c' first-seq               CDR log: one group's entries (CDR + event answer or closed session)
 //	'e' first-seq               wallet-event log: one group's entries
 //	'x' name                    relay cursor (8-byte BE)
 //	'z' log-name seq            parked record

@@ -68,6 +68,10 @@ type record struct {
 	op                  op
 	deferred            bool // goes into the redo record, not the batch
 	dead                bool // replaced by a later record of its key (see encodeRedo, pending.add)
+	// fresh: a session image whose key no earlier record wrote (the
+	// session's start, and what replaced it since). A Delete that is fresh
+	// is dropped with the rest of its chain: the key never held anything.
+	fresh bool
 }
 
 // add records the operation whose key is buf[start:keyEnd] and whose value
@@ -208,7 +212,9 @@ func (g *group) encodeRedo() bool {
 
 // foldRedo shrinks the group's deferred records to what replaying them
 // needs: every Set or Delete (a wallet or session image) that a later one of
-// the same key replaces is marked dead, and a usage line's several deltas are
+// the same key replaces is marked dead, a session that starts and closes
+// within the group leaves nothing (its closed image is in the CDR log), and a
+// usage line's several deltas are
 // summed into one record added at the end (merges commute) with the
 // originals marked dead. Transactions have keys of their own and are kept.
 // Keys are matched by hash and then compared: a collision only keeps a
@@ -235,6 +241,10 @@ func (g *group) foldRedo() {
 		// A later Set or Delete overrides whatever came before it.
 		if prev, seen := g.lastKey[h]; seen && bytes.Equal(g.key(&g.recs[prev]), k) {
 			g.recs[prev].dead = true
+			r.fresh = r.fresh || g.recs[prev].fresh
+		}
+		if r.fresh && r.op == opDelete {
+			r.dead = true // a session started and closed within the group
 		}
 		g.lastKey[h] = int32(i)
 	}

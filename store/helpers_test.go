@@ -64,6 +64,7 @@ type recorder struct {
 	tariffs  []charging.TariffRecord
 	wallets  map[string]charging.WalletState
 	sessions map[string]charging.SessionState
+	closed   map[string]charging.SessionState // from the CDR log
 	numbers  []charging.NumberState
 	events   map[string]charging.EventAnswer // tenant/event id
 	topups   []charging.TopUpRecord
@@ -73,7 +74,7 @@ type recorder struct {
 
 func newRecorder() *recorder {
 	return &recorder{wallets: map[string]charging.WalletState{}, sessions: map[string]charging.SessionState{},
-		events: map[string]charging.EventAnswer{}}
+		closed: map[string]charging.SessionState{}, events: map[string]charging.EventAnswer{}}
 }
 
 func (r *recorder) note(kind string) {
@@ -97,11 +98,20 @@ func (r *recorder) RestoreWallet(w charging.WalletState) error {
 }
 
 func (r *recorder) RestoreSession(s charging.SessionState) error {
-	r.note("session")
+	return r.session("session", r.sessions, s)
+}
+
+func (r *recorder) RestoreClosedSession(s charging.SessionState) error {
+	return r.session("log", r.closed, s)
+}
+
+// session keeps s in into, after checking that its wallet came first.
+func (r *recorder) session(kind string, into map[string]charging.SessionState, s charging.SessionState) error {
+	r.note(kind)
 	if _, ok := r.wallets[s.Tenant]; !ok {
-		return fmt.Errorf("session %s before its wallet", s.ID)
+		return fmt.Errorf("%s %s before its wallet", kind, s.ID)
 	}
-	r.sessions[s.ID] = s
+	into[s.ID] = s
 	return nil
 }
 
@@ -112,7 +122,7 @@ func (r *recorder) RestoreNumber(n charging.NumberState) error {
 }
 
 func (r *recorder) RestoreEvent(e charging.EventAnswer) error {
-	r.note("event")
+	r.note("log")
 	r.events[e.Tenant+"/"+e.EventID] = e
 	return nil
 }
@@ -144,7 +154,7 @@ func recoverAll(t testing.TB, s *Store) *recorder {
 
 func requireOrder(t testing.TB, r *recorder) {
 	t.Helper()
-	rank := map[string]int{"tariff": 0, "wallet": 1, "session": 2, "number": 3, "event": 4, "topup": 5, "key": 6, "role": 7}
+	rank := map[string]int{"tariff": 0, "wallet": 1, "session": 2, "number": 3, "log": 4, "topup": 5, "key": 6, "role": 7}
 	for i := 1; i < len(r.order); i++ {
 		require.Less(t, rank[r.order[i-1]], rank[r.order[i]], "restore order %s", strings.Join(r.order, ","))
 	}

@@ -36,7 +36,7 @@ func BenchmarkPendingAdd(b *testing.B) {
 					job.g.reset() // the checkpointer gives its buffers back
 					s.pend.g = job.g
 				}
-				if err := s.pend.add(opSet, keys[k], value); err != nil {
+				if err := s.pend.add(opSet, keys[k], value, false); err != nil {
 					b.Fatal(err)
 				}
 			}

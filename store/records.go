@@ -222,6 +222,15 @@ func decodeLogAnswer(b []byte, c *charging.CDR, a *charging.EventAnswer) error {
 	return d.end()
 }
 
+// valueClosedSession is the leading byte of a closed session's image kept in
+// the CDR log next to the CDR that closed it (store.closedInLog); the image
+// follows as appendSession writes it.
+const valueClosedSession byte = 3
+
+func appendLogSession(dst []byte, s *charging.SessionState) []byte {
+	return appendSession(append(dst, valueClosedSession), s)
+}
+
 func appendEventAnswer(dst []byte, a *charging.EventAnswer) []byte {
 	e := enc(append(dst, valueV1))
 	e = e.str(a.EventID).str(a.Tenant).u64(a.Hash).i64(a.At).i64(a.AmountMicros)

@@ -9,8 +9,8 @@ import (
 
 // Recover streams the durable state into r, kind by kind, each in key order:
 // every tariff version (by id, versions ascending), then every wallet, then
-// sessions, numbers, event records (from the CDR log), top-up records, keys
-// and roles. So each wallet and the tariffs arrive before anything that
+// sessions, numbers, event records and closed sessions (from the CDR log),
+// top-up records, keys and roles. So each wallet and the tariffs arrive before anything that
 // belongs to them, as charging.Restorer requires. The first error (from r or
 // a corrupt value) stops recovery: the engine must not serve a partial state.
 //
@@ -23,7 +23,7 @@ func (s *Store) Recover(r charging.Restorer) error {
 		s.recoverKind(kindWallet, "wallet", restoreWith(decodeWallet, r.RestoreWallet)),
 		s.recoverKind(kindSession, "session", restoreWith(decodeSession, r.RestoreSession)),
 		s.recoverKind(kindNumber, "number", restoreWith(decodeNumber, r.RestoreNumber)),
-		func() error { return s.recoverEvents(r) },
+		func() error { return s.recoverLogAnswers(r) },
 		s.recoverKind(kindTopUp, "top-up record", restoreWith(decodeTopUp, r.RestoreTopUp)),
 		s.recoverKind(kindKey, "key", restoreWith(decodeKeyRecord, r.RestoreKey)),
 		s.recoverKind(kindRole, "role", restoreWith(decodeRole, r.RestoreRole)),
@@ -58,14 +58,25 @@ func restoreWith[T any](decode func([]byte, *T) error, restore func(T) error) fu
 	}
 }
 
-// recoverEvents restores the event idempotency records: the answers kept in
-// the CDR log with the CDRs of the events they charged. The log holds them for
-// at least the retention window (longer while Kafka has not taken them); the
-// engine forgets those past it at its first timer pass, as it would have.
-func (s *Store) recoverEvents(r charging.Restorer) error {
+// recoverLogAnswers restores the event idempotency records and the closed
+// sessions kept in the CDR log with the CDRs of the events they charged and
+// of the sessions they closed. The log holds them for at least the retention
+// window (longer while Kafka has not taken them); the engine skips or forgets
+// those past it.
+func (s *Store) recoverLogAnswers(r charging.Restorer) error {
 	var c charging.CDR
 	return s.scanLog(kindCDRLog, 0, math.MaxUint64, func(seq uint64, _ int64, rec, answer []byte) (bool, error) {
-		if len(answer) == 0 {
+		switch {
+		case len(answer) == 0:
+			return true, nil
+		case answer[0] == valueClosedSession:
+			var ss charging.SessionState
+			if err := decodeSession(answer[1:], &ss); err != nil {
+				return false, fmt.Errorf("store: recover closed session (CDR log seq %d): %w", seq, err)
+			}
+			if err := r.RestoreClosedSession(ss); err != nil {
+				return false, fmt.Errorf("store: recover closed session %s: %w", ss.ID, err)
+			}
 			return true, nil
 		}
 		var a charging.EventAnswer

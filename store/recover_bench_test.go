@@ -20,6 +20,10 @@ func (c *countingRestorer) RestoreSession(charging.SessionState) error {
 	c.sessions++
 	return nil
 }
+func (c *countingRestorer) RestoreClosedSession(charging.SessionState) error {
+	c.sessions++
+	return nil
+}
 func (c *countingRestorer) RestoreNumber(charging.NumberState) error { c.others++; return nil }
 func (c *countingRestorer) RestoreEvent(charging.EventAnswer) error  { c.others++; return nil }
 func (c *countingRestorer) RestoreTopUp(charging.TopUpRecord) error  { c.others++; return nil }

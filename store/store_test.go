@@ -68,7 +68,7 @@ func TestRecoverEveryKind(t *testing.T) {
 	s = openStore(t, dir, testOptions())
 	r := recoverAll(t, s)
 	requireOrder(t, r)
-	require.Equal(t, []string{"tariff", "wallet", "session", "number", "event", "topup", "key", "role"}, r.order)
+	require.Equal(t, []string{"tariff", "wallet", "session", "number", "log", "topup", "key", "role"}, r.order)
 	require.Len(t, r.tariffs, 3)
 	for i, v := range []int64{1, 2, 10} {
 		require.Equal(t, v, r.tariffs[i].Version)
