@@ -69,7 +69,7 @@ func (p *pending) add(o op, key, value []byte, fresh bool) error {
 	h := maphash.Bytes(redoSeed, key)
 	if i, ok := p.last[h]; ok && bytes.Equal(p.g.key(&p.g.recs[i]), key) {
 		p.g.recs[i].dead = true
-		fresh = fresh || p.g.recs[i].fresh
+		fresh = p.g.recs[i].fresh // see record.fresh
 	}
 	if fresh && o == opDelete {
 		return nil // p.last still finds the dead, fresh start

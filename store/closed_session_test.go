@@ -2,6 +2,7 @@ package store
 
 import (
 	"fmt"
+	"math/rand/v2"
 	"testing"
 	"time"
 
@@ -93,16 +94,22 @@ func TestClosedSessionsAfterUncleanStop(t *testing.T) {
 
 // TestRedoOfACallWithinOneGroup: a call that starts and stops within one
 // group leaves nothing for its key in the group's redo record; a call that
-// started in an earlier group leaves the Delete of its key. Both closed
-// images are in the group's CDR log entries.
+// started in an earlier group leaves the Delete of its key, and so does an
+// id used again after such a Delete in the group. The closed images are all
+// in the group's CDR log entries.
 func TestRedoOfACallWithinOneGroup(t *testing.T) {
 	var g group
 	s := &Store{}
 	start, stop := callEffects("acme", "quick", 1)
 	_, earlierStop := callEffects("acme", "earlier", 2)
+	_, olderStop := callEffects("acme", "reused", 3)
+	againStart, againStop := callEffects("acme", "reused", 4)
 	s.appendEffect(&g, start)
 	s.appendEffect(&g, stop)
 	s.appendEffect(&g, earlierStop)
+	s.appendEffect(&g, olderStop) // "reused" is stopped, then started and stopped again
+	s.appendEffect(&g, againStart)
+	s.appendEffect(&g, againStop)
 	require.True(t, g.encodeRedo())
 	var sessionOps []string
 	require.NoError(t, walkRedo(g.redo, func(o op, key, _ []byte) {
@@ -110,12 +117,12 @@ func TestRedoOfACallWithinOneGroup(t *testing.T) {
 			sessionOps = append(sessionOps, fmt.Sprintf("%d %s", o, key[1:len(key)-2]))
 		}
 	}))
-	require.Equal(t, []string{fmt.Sprintf("%d earlier", opDelete)}, sessionOps)
+	require.Equal(t, []string{fmt.Sprintf("%d earlier", opDelete), fmt.Sprintf("%d reused", opDelete)}, sessionOps)
 
 	lg, err := readLogGroup(1, appendLogGroup(nil, 0, &g.cdrs))
 	require.NoError(t, err)
-	require.Equal(t, 2, lg.n)
-	for _, want := range []*charging.SessionState{stop.Session, earlierStop.Session} {
+	require.Equal(t, 4, lg.n)
+	for _, want := range []*charging.SessionState{stop.Session, earlierStop.Session, olderStop.Session, againStop.Session} {
 		_, answer := lg.next(true)
 		require.Equal(t, valueClosedSession, answer[0])
 		var got charging.SessionState
@@ -127,7 +134,8 @@ func TestRedoOfACallWithinOneGroup(t *testing.T) {
 // TestPendingDropsAFreshSessionChain: in the pending checkpoint a session
 // whose start is there is dropped whole at its close, and so is a later
 // Delete of the same key; a session whose start is not there leaves the
-// Delete of its key.
+// Delete of its key, and so does a session whose id is used again before
+// that Delete is written. (TestSessionKeysAgainstModel found the last case.)
 func TestPendingDropsAFreshSessionChain(t *testing.T) {
 	p := pending{ov: newOverlay()}
 	key := func(id string) []byte { return appendKey1(nil, kindSession, id) }
@@ -137,11 +145,86 @@ func TestPendingDropsAFreshSessionChain(t *testing.T) {
 	require.NoError(t, p.add(opDelete, key("new"), nil, false)) // forgotten in the same interval
 	require.NoError(t, p.add(opSet, key("old"), []byte("updated"), false))
 	require.NoError(t, p.add(opDelete, key("old"), nil, false))
+	// An id used again while the Delete of its older session is still to be
+	// written: the new session's chain must not drop that Delete.
+	require.NoError(t, p.add(opDelete, key("reused"), nil, false))
+	require.NoError(t, p.add(opSet, key("reused"), []byte("open again"), true))
+	require.NoError(t, p.add(opDelete, key("reused"), nil, false))
 	var live []string
 	for i := range p.g.recs {
 		if r := &p.g.recs[i]; !r.dead {
 			live = append(live, fmt.Sprintf("%d %s", r.op, p.g.key(r)[1:len(p.g.key(r))-2]))
 		}
 	}
-	require.Equal(t, []string{fmt.Sprintf("%d old", opDelete)}, live)
+	require.Equal(t, []string{fmt.Sprintf("%d old", opDelete), fmt.Sprintf("%d reused", opDelete)}, live)
+}
+
+// TestSessionKeysAgainstModel runs random calls (starts, updates, stops,
+// forgets, ids used again), submitted in bursts so that groups hold several
+// steps of one call, with checkpoints after nearly every group and restarts
+// clean and unclean, and checks every recovery against a model: the open
+// sessions come back from their keys exactly, each closed one's last image
+// from the CDR log, and a clean Close leaves a key for no closed session.
+func TestSessionKeysAgainstModel(t *testing.T) {
+	dir := t.TempDir()
+	o := frequentCheckpoints()
+	rng := rand.New(rand.NewPCG(7, uint64(time.Now().UnixNano())))
+	s := openStore(t, dir, o)
+	submitWait(t, s, &charging.Effect{Wallet: &charging.WalletState{Tenant: "acme", Currency: "USD", TariffID: "standard"}})
+	open := map[string]charging.SessionState{}   // the model: sessions open now
+	closed := map[string]charging.SessionState{} // each id's last closed image
+	var txSeq uint64
+	step := func() *charging.Effect {
+		id := fmt.Sprintf("call-%d", rng.IntN(12))
+		txSeq++
+		start, stop := callEffects("acme", id, txSeq)
+		cur, isOpen := open[id]
+		switch {
+		case !isOpen && (rng.IntN(3) > 0 || closed[id].ID == ""):
+			start.Session.StartHash = txSeq // tells this use of the id from earlier ones
+			open[id] = *start.Session
+			return start
+		case !isOpen:
+			return &charging.Effect{ForgetSessions: []string{id}}
+		case rng.IntN(3) > 0:
+			cur.RequestNum++
+			cur.UsedSeconds += 10
+			open[id] = cur
+			return &charging.Effect{Wallet: start.Wallet, Session: &cur}
+		}
+		done := cur
+		done.Closed, done.ClosedAt, done.Termination = true, stop.Session.ClosedAt+int64(txSeq), "normal"
+		stop.Session = &done
+		delete(open, id)
+		closed[id] = done
+		return stop
+	}
+	check := func(clean bool) {
+		t.Helper()
+		if clean {
+			require.NoError(t, s.Close())
+		} else {
+			dieWithoutClose(t, s)
+		}
+		s = openStore(t, dir, o)
+		if clean {
+			require.Equal(t, len(open), countKeys(t, s, kindSession), "keys after a clean Close")
+		}
+		r := recoverAll(t, s)
+		require.Equal(t, open, r.sessions)
+		require.Equal(t, closed, r.closed)
+	}
+	for round := 0; round < 8; round++ {
+		for i := 0; i < 40; i++ {
+			burst := make([]*charging.Commit, 1+rng.IntN(6))
+			for j := range burst {
+				burst[j] = s.Submit(step())
+			}
+			for _, c := range burst {
+				require.NoError(t, c.Wait())
+			}
+		}
+		check(round%2 == 0)
+	}
+	require.NoError(t, s.Close())
 }

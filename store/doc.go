@@ -180,7 +180,10 @@
 // (deferred), and a session that opened since the last checkpoint never
 // reaches its key at all: its start's record is marked fresh
 // (Effect.NewSession), and a Delete that follows a fresh chain within a group
-// or a pending checkpoint is dropped with it. A call that starts and stops
+// or a pending checkpoint is dropped with it. A record that replaces another
+// takes its freshness, so a session id used again while the Delete of its
+// older session is still to be written keeps that Delete
+// (TestSessionKeysAgainstModel checks recoveries against a model). A call that starts and stops
 // within a checkpoint interval, most of them under load, costs the LSM
 // nothing but its CDR log entry: before, its closed image was written at the
 // next checkpoint under a random key, flushed, compacted, and deleted a day

@@ -68,9 +68,12 @@ type record struct {
 	op                  op
 	deferred            bool // goes into the redo record, not the batch
 	dead                bool // replaced by a later record of its key (see encodeRedo, pending.add)
-	// fresh: a session image whose key no earlier record wrote (the
-	// session's start, and what replaced it since). A Delete that is fresh
-	// is dropped with the rest of its chain: the key never held anything.
+	// fresh: a session image whose key holds nothing outside this chain of
+	// records (the session's start, and what replaced it since). A Delete
+	// that is fresh is dropped with the rest of its chain. A record replacing
+	// another takes its freshness: a start that replaces a Delete still to be
+	// written (the same id used again) is not fresh, or the key would keep
+	// the older session's image.
 	fresh bool
 }
 
@@ -241,7 +244,7 @@ func (g *group) foldRedo() {
 		// A later Set or Delete overrides whatever came before it.
 		if prev, seen := g.lastKey[h]; seen && bytes.Equal(g.key(&g.recs[prev]), k) {
 			g.recs[prev].dead = true
-			r.fresh = r.fresh || g.recs[prev].fresh
+			r.fresh = g.recs[prev].fresh // a start after a Delete still due is not fresh
 		}
 		if r.fresh && r.op == opDelete {
 			r.dead = true // a session started and closed within the group
