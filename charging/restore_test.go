@@ -89,7 +89,6 @@ func TestRestoreClosedSessions(t *testing.T) {
 	}
 	must(r.RestoreSession(session("reused", false, 0)))
 	must(r.RestoreSession(session("legacy", true, now-60_000)))
-	h.sink.sessions["legacy"] = session("legacy", true, now-60_000)
 	before := h.e.Stats().IdempotencyRecords
 
 	must(r.RestoreClosedSession(session("reused", true, now-90_000)))

@@ -97,9 +97,10 @@ func (s *Store) wake() {
 // appendEffect encodes e's records into g. Wallet and session images, usage
 // deltas and transactions are deferred to the redo record (see
 // checkpoint.go); forgets go first so that a record the same effect writes
-// wins. An event's idempotency record, and a closed session's, is its CDR log
-// entry, which retention prunes: nothing to forget. Log records take the next sequence numbers:
-// this runs under Store.mu, so seq order is submit order.
+// wins. An event's idempotency record, and a closed session's, is its CDR
+// log entry, which retention prunes: nothing to forget. Log records take the
+// next sequence numbers: this runs under Store.mu, so seq order is submit
+// order.
 func (s *Store) appendEffect(g *group, e *charging.Effect) {
 	for _, id := range e.ForgetSessions {
 		start := len(g.buf)

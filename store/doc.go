@@ -183,15 +183,15 @@
 // or a pending checkpoint is dropped with it. A record that replaces another
 // takes its freshness, so a session id used again while the Delete of its
 // older session is still to be written keeps that Delete
-// (TestSessionKeysAgainstModel checks recoveries against a model). A call that starts and stops
-// within a checkpoint interval, most of them under load, costs the LSM
-// nothing but its CDR log entry: before, its closed image was written at the
-// next checkpoint under a random key, flushed, compacted, and deleted a day
-// later. (Measured in bench/notes.md, twelfth round.) Closed images that an
-// older store left under their keys are still read (RestoreSession) and
-// deleted when the engine forgets them; a store written this way cannot be
-// opened by a binary from before it (its recovery rejects the new log entry
-// with an error).
+// (TestSessionKeysAgainstModel checks recoveries against a model). A call
+// that starts and stops within a checkpoint interval, most of them under
+// load, costs the LSM nothing but its CDR log entry: before, its closed image
+// was written at the next checkpoint under a random key, flushed, compacted,
+// and deleted a day later (bench/notes.md, twelfth round). Closed images
+// that an older store left under their keys are still read (RestoreSession)
+// and deleted when the engine forgets them; a store written this way cannot
+// be opened by a binary from before it (its recovery rejects the new log
+// entry with an error).
 //
 // # Retention
 //
