@@ -91,12 +91,17 @@ func (m redoModel) String() string {
 	return b.String()
 }
 
-// FuzzLogGroup: a damaged log key's value is an error, never a panic.
+// FuzzLogGroup: a damaged log key's value is an error, never a panic, and
+// so is a damaged event answer or closed session in a CDR log entry.
 func FuzzLogGroup(f *testing.F) {
 	var c charging.CDR
 	fill(&c)
 	l := logBuf{first: 1, n: 1}
 	l.body = enc(l.body).raw(appendCDR(nil, &c)).raw(nil)
+	f.Add(appendLogGroup(nil, 5, &l), true)
+	_, stop := callEffects("acme", "call-1", 1)
+	l = logBuf{first: 1, n: 1}
+	l.body = enc(l.body).raw(appendCDR(nil, stop.CDR)).raw(appendLogSession(nil, stop.Session))
 	f.Add(appendLogGroup(nil, 5, &l), true)
 	f.Add([]byte{valueV1, 0, 0}, false)
 	f.Fuzz(func(t *testing.T, v []byte, cdrLog bool) {
@@ -107,7 +112,10 @@ func FuzzLogGroup(f *testing.F) {
 		for i := 0; i < lg.n && lg.d.err == nil; i++ {
 			rec, answer := lg.next(cdrLog)
 			var c charging.CDR
-			if decodeCDR(rec, &c) == nil && len(answer) > 0 {
+			if len(answer) > 0 && answer[0] == valueClosedSession { // as recoverLogAnswers reads it
+				var ss charging.SessionState
+				_ = decodeSession(answer[1:], &ss)
+			} else if decodeCDR(rec, &c) == nil && len(answer) > 0 {
 				var a charging.EventAnswer
 				_ = decodeLogAnswer(answer, &c, &a)
 			}
