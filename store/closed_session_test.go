@@ -168,7 +168,9 @@ func TestPendingDropsAFreshSessionChain(t *testing.T) {
 func TestSessionKeysAgainstModel(t *testing.T) {
 	dir := t.TempDir()
 	o := frequentCheckpoints()
-	rng := rand.New(rand.NewPCG(7, uint64(time.Now().UnixNano())))
+	seed := uint64(time.Now().UnixNano())
+	t.Logf("seed %d (a failure replays with this seed in place of the clock's)", seed)
+	rng := rand.New(rand.NewPCG(7, seed))
 	s := openStore(t, dir, o)
 	submitWait(t, s, &charging.Effect{Wallet: &charging.WalletState{Tenant: "acme", Currency: "USD", TariffID: "standard"}})
 	open := map[string]charging.SessionState{}   // the model: sessions open now
