@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"strings"
 	"syscall"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
@@ -110,6 +111,7 @@ func start(o *options, log *slog.Logger, stdout io.Writer) (*app, error) {
 	if err != nil {
 		return nil, err
 	}
+	recoverStart := time.Now()
 	if err := a.st.Recover(a.eng.Restorer()); err != nil {
 		return nil, fmt.Errorf("recovery: %w", err)
 	}
@@ -121,6 +123,7 @@ func start(o *options, log *slog.Logger, stdout io.Writer) (*app, error) {
 		return nil, fmt.Errorf("admin key: %w", err)
 	}
 	a.eng.Start()
+	logRecovered(log, a.eng, recoverStart)
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	storeMetrics.Bind(a.st)
@@ -240,4 +243,14 @@ func absPath(p string) string {
 		return a
 	}
 	return p
+}
+
+// logRecovered says what recovery restored and how long it took (Start
+// included: it checks every wallet and trims the idempotency records to
+// their bound), the first thing to look at after a crash.
+func logRecovered(log *slog.Logger, eng *charging.Engine, start time.Time) {
+	st := eng.Stats()
+	log.Info("salio: recovered", "wallets", st.Wallets, "open_sessions", st.OpenSessions,
+		"idempotency_records", st.IdempotencyRecords, "forgotten_early", st.IdempotencyEvictions,
+		"took", time.Since(start).Round(time.Millisecond))
 }

@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/shopspring/decimal"
 	"github.com/stretchr/testify/require"
 )
 
@@ -190,14 +191,15 @@ func TestSpecOpsSIGTERMUnderLoad(t *testing.T) {
 	t.Logf("%d acknowledged, %d failed to connect or were cut", acked.Load(), failed.Load())
 
 	r = startServe(t, bin, dir, addr)
+	require.Contains(t, r.out.String(), `msg="salio: recovered" wallets=1 `, "the restart says what it recovered")
 	code, w := call(t, r.base, key, "GET", "/v1/tenants/acme/wallet", "")
 	require.Equal(t, 200, code, "%v", w)
-	var bal float64
-	fmt.Sscanf(w["balance"].(string), "%f", &bal)
-	require.GreaterOrEqual(t, int64(bal), acked.Load(), "an acknowledged top-up was lost")
-	require.LessOrEqual(t, int64(bal), acked.Load()+failed.Load())
+	bal := decimal.RequireFromString(w["balance"].(string))
+	require.True(t, bal.IsInteger(), "each top-up is 1.00: %s", bal)
+	require.GreaterOrEqual(t, bal.IntPart(), acked.Load(), "an acknowledged top-up was lost")
+	require.LessOrEqual(t, bal.IntPart(), acked.Load()+failed.Load())
 	code, txs := call(t, r.base, key, "GET", "/v1/tenants/acme/transactions?limit=1000", "")
 	require.Equal(t, 200, code)
-	require.Len(t, txs["items"], int(bal), "balance = Σ top-ups")
+	require.Len(t, txs["items"], int(bal.IntPart()), "balance = Σ top-ups")
 	r.stop(t)
 }
