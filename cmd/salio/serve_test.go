@@ -127,19 +127,38 @@ func get(t *testing.T, url, key string) (int, string) {
 	return resp.StatusCode, string(b)
 }
 
+// fixture is a built salio and an empty directory to run `salio serve` in
+// on its defaults, as often as a test restarts it.
+type fixture struct{ bin, dir, addr string }
+
+func newFixture(t *testing.T) fixture {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("builds and runs the binary")
+	}
+	return fixture{bin: buildSalio(t), dir: t.TempDir(), addr: freeAddr(t)}
+}
+
+func (f fixture) start(t *testing.T) *running { return startServe(t, f.bin, f.dir, f.addr) }
+
+func (f fixture) keyFile() string { return filepath.Join(f.dir, "salio-data", "admin.key") }
+
+// adminKey reads the admin key the defaults wrote.
+func (f fixture) adminKey(t *testing.T) string {
+	t.Helper()
+	raw, err := os.ReadFile(f.keyFile())
+	require.NoError(t, err)
+	return strings.TrimSpace(string(raw))
+}
+
 // TestServeDefaults runs `salio serve` with no flags in an empty directory:
 // the defaults make ./salio-data with a 0600 admin key, the demo tariff is
 // loaded, /readyz is 200, and SIGTERM exits 0. A second start keeps the key.
 func TestServeDefaults(t *testing.T) {
-	if testing.Short() {
-		t.Skip("builds and runs the binary")
-	}
-	bin := buildSalio(t)
-	dir := t.TempDir()
-	addr := freeAddr(t)
-	r := startServe(t, bin, dir, addr)
+	f := newFixture(t)
+	r := f.start(t)
 
-	keyFile := filepath.Join(dir, "salio-data", "admin.key")
+	keyFile := f.keyFile()
 	fi, err := os.Stat(keyFile)
 	require.NoError(t, err, "%s", r.out)
 	require.Equal(t, os.FileMode(0o600), fi.Mode().Perm())
@@ -164,7 +183,7 @@ func TestServeDefaults(t *testing.T) {
 	require.Contains(t, r.out.String(), keyFile)
 
 	// Restart on the same data: the key stays valid, the file unchanged.
-	r = startServe(t, bin, dir, addr)
+	r = f.start(t)
 	raw2, err := os.ReadFile(keyFile)
 	require.NoError(t, err)
 	require.Equal(t, raw, raw2)

@@ -136,16 +136,9 @@ func TestSpecOpsEnvVars(t *testing.T) {
 // (drained and flushed, SPEC 9), and the money invariant holds: balance =
 // Σ top-ups in the history.
 func TestSpecOpsSIGTERMUnderLoad(t *testing.T) {
-	if testing.Short() {
-		t.Skip("builds and runs the binary")
-	}
-	bin := buildSalio(t)
-	dir := t.TempDir()
-	addr := freeAddr(t)
-	r := startServe(t, bin, dir, addr)
-	raw, err := os.ReadFile(filepath.Join(dir, "salio-data", "admin.key"))
-	require.NoError(t, err)
-	key := strings.TrimSpace(string(raw))
+	f := newFixture(t)
+	r := f.start(t)
+	key := f.adminKey(t)
 	code, m := call(t, r.base, key, "POST", "/v1/tenants", `{"id":"acme","tariff":"standard"}`)
 	require.Equal(t, 201, code, "%v", m)
 
@@ -190,7 +183,7 @@ func TestSpecOpsSIGTERMUnderLoad(t *testing.T) {
 	wg.Wait()
 	t.Logf("%d acknowledged, %d failed to connect or were cut", acked.Load(), failed.Load())
 
-	r = startServe(t, bin, dir, addr)
+	r = f.start(t)
 	require.Contains(t, r.out.String(), `msg="salio: recovered" wallets=1 `, "the restart says what it recovered")
 	code, w := call(t, r.base, key, "GET", "/v1/tenants/acme/wallet", "")
 	require.Equal(t, 200, code, "%v", w)
