@@ -121,11 +121,8 @@ func (e *Engine) fire(sh *reservation.Shard[wallet], t reservation.Timer, now in
 // store. The timer was pushed to the session's wallet shard, whose lock is held.
 func (e *Engine) forgetSession(id string, now int64) *Commit {
 	retentionMs := e.cfg.Retention.Milliseconds()
-	keyed := false
-	if !e.sessions.DeleteIf(id, func(s *SessionState) bool {
-		keyed = s.keyed
-		return s.Closed && s.ClosedAt+retentionMs <= now
-	}) {
+	keyed, ok := e.dropClosed(id, now-retentionMs)
+	if !ok {
 		return nil
 	}
 	e.idemCount.Add(-1)
@@ -133,4 +130,15 @@ func (e *Engine) forgetSession(id string, now int64) *Commit {
 		return nil // its image went with its CDR, which the log's retention prunes
 	}
 	return e.sink.Submit(&Effect{ForgetSessions: []string{id}})
+}
+
+// dropClosed removes session id from the index if it is closed and closed at
+// or before closedBy, and reports whether its image has a key of its own in
+// the store to delete (keyed).
+func (e *Engine) dropClosed(id string, closedBy int64) (keyed, dropped bool) {
+	dropped = e.sessions.DeleteIf(id, func(s *SessionState) bool {
+		keyed = s.keyed
+		return s.Closed && s.ClosedAt <= closedBy
+	})
+	return keyed && dropped, dropped
 }

@@ -1,6 +1,10 @@
 package charging
 
-import "github.com/salio/salio/reservation"
+import (
+	"math"
+
+	"github.com/salio/salio/reservation"
+)
 
 // TopUp credits a wallet. The reference is the idempotency key, unique per
 // wallet: a repeat with the same amount and method returns the original
@@ -131,8 +135,8 @@ func (e *Engine) evictOldest(sh *reservation.Shard[wallet], limit int) (keyedID 
 		t, _ := sh.Forget.PopFront()
 		switch t.Kind {
 		case reservation.TimerForgetSession:
-			keyed := false
-			if !e.sessions.DeleteIf(t.Key, func(s *SessionState) bool { keyed = s.keyed; return s.Closed }) {
+			keyed, ok := e.dropClosed(t.Key, math.MaxInt64)
+			if !ok {
 				continue
 			}
 			if keyed {
