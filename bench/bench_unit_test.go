@@ -123,7 +123,7 @@ func TestDiskLayersShort(t *testing.T) {
 		t.Fatalf("fsync: %+v %v", f, err)
 	}
 	s, err := runStoreSafe(t.TempDir(), 8, 300*time.Millisecond)
-	if err != nil || s.Commits == 0 {
+	if err != nil || s.Commits == 0 || s.CPUMicrosPerCommit <= 0 {
 		t.Fatalf("store: %+v %v", s, err)
 	}
 }
@@ -138,7 +138,7 @@ func TestMarkdownHasRatiosAndGoals(t *testing.T) {
 	r.Noop["call-cycle"] = &httpSummary{Scenario: "call-cycle", Unit: "call cycles/s", Throughput: 16_800, RPS: 67_200, P99Ms: 5}
 	r.Server["call-cycle"] = &httpSummary{Scenario: "call-cycle", Unit: "call cycles/s", Throughput: 6_000, RPS: 24_000, P99Ms: 4, WorstP99Ms: 11, AuditOK: true}
 	r.Server["batch"] = &httpSummary{Scenario: "batch", Unit: "SMS segments/s", Throughput: 240_000, RPS: 2_400, P99Ms: 40, AuditOK: true}
-	r.Disk["fsync"] = &commitResult{PerSec: 3_000, Concurrency: 1, P50Ms: 0.25, P99Ms: 1.5, P999Ms: 4, MaxMs: 9, BytesPerOp: 4096}
+	r.Disk["fsync"] = &commitResult{PerSec: 3_000, Concurrency: 1, P50Ms: 0.25, P99Ms: 1.5, P999Ms: 4, MaxMs: 9, BytesPerOp: 4096, CPUMicrosPerCommit: 95}
 	r.Disk["pebble"] = &commitResult{PerSec: 36_000}
 	r.Disk["store"] = &commitResult{PerSec: 90_000}
 	r.Engine = []engineResult{{Op: "event", Wallets: 1000, PerSec: 1_200_000}, {Op: "event", Wallets: 1_000_000, PerSec: 900_000, AllocsPerOp: 1}}
@@ -148,7 +148,7 @@ func TestMarkdownHasRatiosAndGoals(t *testing.T) {
 		"server / in-process engine, SMS debits: **0.05**", "| SMS debits over HTTP | ≥ 50.0k/s, p99 ≤ 5 ms, ≥ 0.5 × no-op | 60.0k SMS debits/s, p99 4.00 ms, 0.75 × no-op | yes |",
 		"| batched SMS (100/batch) | ≥ 300k segments/s | 240.0k segments/s | **no**: throughput 80% of the goal (60.0k short) |",
 		"| sms | 30.0 | 500 per SMS debits | 5.0 | 10.0 |",
-		"| `fdatasync` after a 4 KiB append (the disk's own latency) | 1 | 3000 | 0.25 | 1.50 | 4.00 | 9.00 | 4096 |",
+		"| `fdatasync` after a 4 KiB append (the disk's own latency) | 1 | 3000 | 0.25 | 1.50 | 4.00 | 9.00 | 4096 | 95.0 |",
 		"With this disk's fsync p99 of 1.50 ms, a p99 of 5 ms leaves 2.00 ms for everything else.",
 		"| sms | server | 20.0 | 10.0 | 30.0 | 40.0 µs | 92% | 6% | 2% | 2000 | 30.0 | 0.45 |",
 		"| engine event debits in-process, 1000 wallets | ≥ 1M/s, 0 allocs | 1.20M/s, 0 allocs | yes |",
@@ -157,5 +157,35 @@ func TestMarkdownHasRatiosAndGoals(t *testing.T) {
 		if !strings.Contains(md, want) {
 			t.Errorf("markdown lacks %q:\n%s", want, md)
 		}
+	}
+}
+
+// TestSMSCapAddsUpTheLayers: the cap is the cores over the sum of the no-op
+// run's CPU per SMS, the store's per commit and the engine's per debit, and
+// a missed SMS goal names it when it is below the goal.
+func TestSMSCapAddsUpTheLayers(t *testing.T) {
+	r := newResults(options{duration: time.Second, concurrency: 64})
+	r.Machine.CPUs = 2
+	r.Noop["sms"] = &httpSummary{Scenario: "sms", Unit: "SMS debits/s", Throughput: 80_000, ServerCPU: 0.9, GenCPU: 1.0}
+	r.Server["sms"] = &httpSummary{Scenario: "sms", Unit: "SMS debits/s", Throughput: 27_000, P99Ms: 6, AuditOK: true}
+	r.Disk["store"] = &commitResult{PerSec: 60_000, Concurrency: 64, CPUMicrosPerCommit: 16}
+	r.Engine = []engineResult{{Op: "event", Wallets: 1000, NsPerOp: 830, PerSec: 1_200_000}}
+	md := r.markdown() // 23.75 + 16 + 1.66 = 41.41 µs: 2 s / 41.41 µs = 48.3k/s
+	for _, want := range []string{
+		"| HTTP: the generator, fasthttp, the sockets (the no-op handler's run) | 23.8 |",
+		"| a durable commit of one SMS debit's effect (the store, layer d) | 16.0 |",
+		"| the engine's debit (in-process, layer b, 1000 wallets) | 1.7 |",
+		"| together | 41.4 |",
+		"On 2 CPUs these parts alone allow at most **48.3k SMS debits/s**",
+		"the server did 27.0k/s",
+		"the layers' parts alone cap it at 48.3k/s here",
+	} {
+		if !strings.Contains(md, want) {
+			t.Errorf("markdown lacks %q:\n%s", want, md)
+		}
+	}
+	delete(r.Disk, "store")
+	if md := r.markdown(); strings.Contains(md, "a cap on durable SMS") || strings.Contains(md, "parts alone cap") {
+		t.Errorf("a cap without the store layer:\n%s", md)
 	}
 }

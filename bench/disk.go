@@ -23,6 +23,12 @@ type commitResult struct {
 	Seconds     float64
 	BytesPerOp  float64
 	Concurrency int
+	// CPUMicrosPerCommit is this process's CPU over the run per commit:
+	// the committers, and for Pebble and the store their goroutines too
+	// (WAL writer, flushes, compactions while it ran), fsync's kernel time
+	// included. It is what a durable commit costs the machine apart from
+	// HTTP and the engine (see results.smsCap).
+	CPUMicrosPerCommit float64 `json:"cpu_us_per_commit"`
 }
 
 // quietLogger drops Pebble's informational lines; errors still show.
@@ -106,7 +112,7 @@ func timedCommitters(conc int, d time.Duration, newOp func(worker int) func(seq 
 	var firstErr error
 	var bytes uint64
 	var wg sync.WaitGroup
-	start := time.Now()
+	cpu0, start := loadgen.SelfCPU(), time.Now()
 	end := start.Add(d)
 	for w := range conc {
 		wg.Add(1)
@@ -134,12 +140,13 @@ func timedCommitters(conc int, d time.Duration, newOp func(worker int) func(seq 
 		}()
 	}
 	wg.Wait()
-	secs := time.Since(start).Seconds()
+	secs, cpu := time.Since(start).Seconds(), loadgen.SelfCPU()-cpu0
 	r := commitResult{Commits: h.Count(), PerSec: float64(h.Count()) / secs, Seconds: secs, Concurrency: conc,
 		P50Ms: float64(h.Quantile(0.5)) / 1e6, P99Ms: float64(h.Quantile(0.99)) / 1e6,
 		P999Ms: float64(h.Quantile(0.999)) / 1e6, MaxMs: float64(h.Max()) / 1e6}
 	if h.Count() > 0 {
 		r.BytesPerOp = float64(bytes) / float64(h.Count())
+		r.CPUMicrosPerCommit = float64(cpu.Microseconds()) / float64(h.Count())
 	}
 	return r, firstErr
 }

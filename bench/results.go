@@ -210,6 +210,7 @@ func (r *results) markdown() string {
 	r.diskTable(p)
 	r.engineTables(p)
 	r.ratios(p)
+	r.smsCapSection(p)
 	p("\n### Goals (reported, not asserted)\n\n| goal | target | measured | met |\n|---|---|---|---|\n")
 	for _, g := range r.goals() {
 		p("| %s | %s | %s | %s |\n", g.name, g.target, g.measured, g.met)
@@ -252,12 +253,12 @@ func (r *results) httpTable(p func(string, ...any)) {
 // the disk's fsync tail leaves of a 5 ms p99.
 func (r *results) diskTable(p func(string, ...any)) {
 	p("\n### Durable commits: the disk alone, raw Pebble (c) and the store (d)\n\n")
-	p("| layer | writers | commits/s | p50 ms | p99 ms | p99.9 ms | max ms | bytes/commit |\n|---|---|---|---|---|---|---|---|\n")
+	p("| layer | writers | commits/s | p50 ms | p99 ms | p99.9 ms | max ms | bytes/commit | CPU µs/commit |\n|---|---|---|---|---|---|---|---|---|\n")
 	for _, l := range []string{"fsync", "pebble", "store"} {
 		if d := r.Disk[l]; d != nil {
 			name := map[string]string{"fsync": "`fdatasync` after a 4 KiB append (the disk's own latency)",
 				"pebble": "Pebble `Commit(pebble.Sync)`, ~500-byte batch", "store": "store `Submit` + `Wait`, one SMS debit's effect"}[l]
-			p("| %s | %d | %s | %.2f | %.2f | %.2f | %.2f | %.0f |\n", name, d.Concurrency, num(d.PerSec), d.P50Ms, d.P99Ms, d.P999Ms, d.MaxMs, d.BytesPerOp)
+			p("| %s | %d | %s | %.2f | %.2f | %.2f | %.2f | %.0f | %.1f |\n", name, d.Concurrency, num(d.PerSec), d.P50Ms, d.P99Ms, d.P999Ms, d.MaxMs, d.BytesPerOp, d.CPUMicrosPerCommit)
 		}
 	}
 	if d := r.Disk["fsync"]; d != nil {
@@ -311,6 +312,58 @@ func (r *results) ratios(p func(string, ...any)) {
 	if s, e := r.Server["call-cycle"], r.bestEngine("cycle"); s != nil && e != nil {
 		p("- server / in-process engine, call cycles: **%s** (%s vs %s/s)\n", ratio(s.Throughput, e.PerSec), num(s.Throughput), num(e.PerSec))
 	}
+}
+
+// capPart is one layer's CPU per SMS debit in smsCap.
+type capPart struct {
+	what string
+	us   float64
+}
+
+// smsCap adds up what the layers, each measured alone, cost per SMS debit:
+// the no-op handler's run (HTTP on both sides: the generator, fasthttp, the
+// sockets), the store's durable commit of one SMS debit's effect (layer d)
+// and the engine's debit (layer b, whose RunParallel keeps every CPU busy,
+// so its CPU per op is CPUs × ns/op). The server does all of these and more,
+// so the machine's cores over their sum bound its SMS debits per second.
+// ok is false when a layer did not run.
+func (r *results) smsCap() (parts []capPart, perSec float64, ok bool) {
+	n, d, e := r.Noop["sms"], r.Disk["store"], r.engine("event", 1000)
+	if n == nil || n.Throughput == 0 || d == nil || d.CPUMicrosPerCommit == 0 || e == nil || r.Machine.CPUs == 0 {
+		return nil, 0, false
+	}
+	parts = []capPart{
+		{"HTTP: the generator, fasthttp, the sockets (the no-op handler's run)", 1e6 * (n.ServerCPU + n.GenCPU) / n.Throughput},
+		{"a durable commit of one SMS debit's effect (the store, layer d)", d.CPUMicrosPerCommit},
+		{"the engine's debit (in-process, layer b, 1000 wallets)", float64(r.Machine.CPUs) * e.NsPerOp / 1000},
+	}
+	var sum float64
+	for _, p := range parts {
+		sum += p.us
+	}
+	return parts, float64(r.Machine.CPUs) * 1e6 / sum, true
+}
+
+// smsCapSection renders smsCap: how far the machine's cores go when a
+// durable SMS debit over HTTP costs at least the sum of its layers.
+func (r *results) smsCapSection(p func(string, ...any)) {
+	parts, limit, ok := r.smsCap()
+	if !ok {
+		return
+	}
+	p("\n### What the layers add up to: a cap on durable SMS debits over HTTP\n\n")
+	p("| part | CPU µs per SMS debit |\n|---|---|\n")
+	var sum float64
+	for _, c := range parts {
+		p("| %s | %.1f |\n", c.what, c.us)
+		sum += c.us
+	}
+	p("| together | %.1f |\n", sum)
+	p("\nOn %d CPUs these parts alone allow at most **%s SMS debits/s**, every cycle busy (the goal: 50.0k/s", r.Machine.CPUs, num(limit))
+	if s := r.Server["sms"]; s != nil {
+		p("; the server did %s/s", num(s.Throughput))
+	}
+	p("). The server pays more than the parts: JSON, waking each handler when its group commits, and groups smaller than the store layer's %d committers make, so each fsync is shared by fewer effects.\n", r.Disk["store"].Concurrency)
 }
 
 // storeWrites renders what the store wrote under each server scenario, per
@@ -473,6 +526,9 @@ func (r *results) goals() []goal {
 			return
 		}
 		misses := overNoop(atLeast(nil, "throughput", s.Throughput, minThroughput), n, minThroughput)
+		if _, limit, ok := r.smsCap(); ok && sc == "sms" && s.Throughput < minThroughput && limit < minThroughput {
+			misses = append(misses, fmt.Sprintf("the layers' parts alone cap it at %s/s here", num(limit)))
+		}
 		if s.P99Ms > 5 {
 			misses = append(misses, fmt.Sprintf("p99 %.1f× the bound", s.P99Ms/5))
 		}

@@ -105,8 +105,9 @@ func scrapeMetrics(c *conn) ServerMetrics {
 	return parseMetrics(body)
 }
 
-// selfCPU returns this process's user+system CPU time.
-func selfCPU() time.Duration {
+// SelfCPU returns this process's user+system CPU time (0 where getrusage
+// fails): the generator's own cost here, a disk layer's in bench.
+func SelfCPU() time.Duration {
 	var ru syscall.Rusage
 	if syscall.Getrusage(syscall.RUSAGE_SELF, &ru) != nil {
 		return 0

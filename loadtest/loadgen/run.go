@@ -160,7 +160,7 @@ func setupPhase(rs *runState, rep *Report) error {
 // loadPhase runs the timed load, stops the calls left open, and fills rep
 // with the load's figures, the server's (from /metrics) and the machine's.
 func loadPhase(ctx context.Context, rs *runState, srv *Server, rep *Report, mc *conn) {
-	before, cpu0, ticks0 := scrapeMetrics(mc), selfCPU(), readCPUTicks()
+	before, cpu0, ticks0 := scrapeMetrics(mc), SelfCPU(), readCPUTicks()
 	if rs.cfg.OnLoad != nil {
 		rs.cfg.OnLoad()
 	}
@@ -176,7 +176,7 @@ func loadPhase(ctx context.Context, rs *runState, srv *Server, rep *Report, mc *
 		go func() { defer wg.Done(); w.drainCalls() }()
 	}
 	wg.Wait()
-	after, cpu1, ticks1 := scrapeMetrics(mc), selfCPU(), readCPUTicks()
+	after, cpu1, ticks1 := scrapeMetrics(mc), SelfCPU(), readCPUTicks()
 
 	fillLoad(rep, rs.stats, elapsed)
 	rep.Generator = GenPhase{CPUSeconds: (cpu1 - cpu0).Seconds(), CPUCores: (cpu1 - cpu0).Seconds() / elapsed.Seconds()}
