@@ -27,7 +27,7 @@ type commitResult struct {
 	// the committers, and for Pebble and the store their goroutines too
 	// (WAL writer, flushes, compactions while it ran), fsync's kernel time
 	// included. It is what a durable commit costs the machine apart from
-	// HTTP and the engine (see results.smsCap).
+	// HTTP and the engine (see results.layerCap).
 	CPUMicrosPerCommit float64 `json:"cpu_us_per_commit"`
 }
 

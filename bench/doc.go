@@ -23,9 +23,10 @@
 //
 // The layers also bound the server from below: a durable SMS debit over
 // HTTP costs at least the no-op run's CPU per request (generator, fasthttp,
-// sockets), plus the store's CPU per commit, plus the engine's per debit.
-// The report adds them up and divides the machine's cores by the sum: a cap
-// on SMS debits per second that no server built of these parts passes here.
+// sockets), plus the store's CPU per commit, plus the engine's per debit; a
+// call cycle the no-op run's cycle, four commits and the engine's cycle. The
+// report adds the parts up per scenario and divides the machine's cores by
+// the sum: a rate that no server built of these parts passes here.
 //
 // Goals are reported, never asserted: a benchmark run on a shared two-core
 // machine is evidence, not a verdict.
