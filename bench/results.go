@@ -317,14 +317,15 @@ func (r *results) ratios(p func(string, ...any)) {
 // layerCap is what the layers, each measured alone, cost per unit of a
 // scenario (CPU µs), and the rate the machine's cores allow at that cost.
 type layerCap struct {
-	httpUs   float64 // the no-op handler's run: generator, fasthttp, sockets
-	commits  int     // durable commits per unit
-	commitUs float64 // commits × the store layer's CPU per commit
-	engineUs float64 // the engine's operation in-process; 0 where layer b has none
-	perSec   float64
+	httpUs      float64 // the no-op handler's run: generator, fasthttp, sockets
+	commits     int     // durable commits per unit
+	perCommitUs float64 // the store layer's CPU per commit
+	engineUs    float64 // the engine's operation in-process; 0 where layer b has none
+	perSec      float64
 }
 
-func (c layerCap) us() float64 { return c.httpUs + c.commitUs + c.engineUs }
+func (c layerCap) commitsUs() float64 { return float64(c.commits) * c.perCommitUs }
+func (c layerCap) us() float64        { return c.httpUs + c.commitsUs() + c.engineUs }
 
 // capCommits is the durable commits a unit of each scenario makes: an SMS
 // one; a call start two (its start, and the stop the scenario sends to keep
@@ -348,8 +349,7 @@ func (r *results) layerCap(sc string) (c layerCap, ok bool) {
 	if n == nil || n.Throughput == 0 || d == nil || d.CPUMicrosPerCommit == 0 || commits == 0 || r.Machine.CPUs == 0 {
 		return layerCap{}, false
 	}
-	c = layerCap{httpUs: 1e6 * (n.ServerCPU + n.GenCPU) / n.Throughput, commits: commits,
-		commitUs: float64(commits) * d.CPUMicrosPerCommit}
+	c = layerCap{httpUs: 1e6 * (n.ServerCPU + n.GenCPU) / n.Throughput, commits: commits, perCommitUs: d.CPUMicrosPerCommit}
 	if e := r.engine(capEngineOp[sc], 1000); e != nil {
 		c.engineUs = float64(r.Machine.CPUs) * e.NsPerOp / 1000
 	}
@@ -390,7 +390,7 @@ func (r *results) capSection(p func(string, ...any)) {
 		if s := r.Server[sc]; s != nil {
 			did = num(s.Throughput)
 		}
-		p("| %s | %.1f | %d × %.1f = %.1f | %s | %.1f | **%s %s** | %s | %s |\n", sc, c.httpUs, c.commits, c.commitUs/float64(c.commits), c.commitUs,
+		p("| %s | %.1f | %d × %.1f = %.1f | %s | %.1f | **%s %s** | %s | %s |\n", sc, c.httpUs, c.commits, c.perCommitUs, c.commitsUs(),
 			engine, c.us(), num(c.perSec), r.Noop[sc].Unit, num(goalRate[sc]), did)
 	}
 }
